@@ -1,0 +1,28 @@
+/*
+ * The admin CLI's commands, one file per group. Every command returns its
+ * exit status: 0 done, 1 refused (invalid content, a failed operation),
+ * 2 usage or configuration error; and prints what it did.
+ */
+#ifndef GH_COMMANDS_H
+#define GH_COMMANDS_H
+
+#include "../core/config.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE 2
+
+struct command {
+    const char *group;   /* "init", "config", "user", ... */
+    const char *name;    /* the subcommand, or NULL for a group that is one command */
+    const char *usage;   /* the arguments, for the help text */
+    const char *summary; /* one line */
+    /* argv[0] is the first argument after the command's words */
+    int (*run)(const char *config_path, int argc, char **argv);
+};
+
+/* init.c */
+int cmd_init(const char *config_path, int argc, char **argv);
+/* config_check.c */
+int cmd_config_check(const char *config_path, int argc, char **argv);
+
+#endif

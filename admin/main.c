@@ -1,0 +1,74 @@
+/*
+ * gatehouse — the admin command line.
+ *
+ *   gatehouse [--config FILE] COMMAND [ARGS...]
+ *
+ * The command table below is the whole CLI; `gatehouse help` prints it.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/cli.h"
+#include "../core/log.h"
+#include "../core/version.h"
+#include "commands.h"
+
+static const struct command commands[] = {
+    {"init", NULL, "", "create or migrate the database, create the signing key", cmd_init},
+    {"config", "check", "[--quiet]", "validate the configuration, naming file, line and key",
+     cmd_config_check},
+};
+
+static const size_t ncommands = sizeof(commands) / sizeof(commands[0]);
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: gatehouse [--config FILE] COMMAND [ARGS...]\n\ncommands:\n");
+    for (size_t i = 0; i < ncommands; i++) {
+        char words[64];
+        snprintf(words, sizeof(words), "%s%s%s %s", commands[i].group,
+                 commands[i].name ? " " : "", commands[i].name ? commands[i].name : "",
+                 commands[i].usage);
+        fprintf(to, "  %-36s %s\n", words, commands[i].summary);
+    }
+    fprintf(to, "\n--config FILE defaults to $GATEHOUSE_CONFIG, else "
+                "/etc/gatehouse/gatehouse.conf\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path;
+
+    log_init("admin");
+    /* The CLI talks to people: only warnings and worse go to the JSON log. */
+    log_set_level(LOG_WARN);
+    config_path = cli_take_config(&argc, argv);
+    if (config_path == NULL) {
+        fprintf(stderr, "gatehouse: --config needs a file name\n");
+        return EXIT_USAGE;
+    }
+    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("gatehouse %s\n", GATEHOUSE_VERSION);
+        return 0;
+    }
+    if (sodium_init() < 0)
+        fatal("libsodium failed to initialise");
+    for (size_t i = 0; i < ncommands; i++) {
+        const struct command *c = &commands[i];
+        if (strcmp(argv[1], c->group) != 0)
+            continue;
+        if (c->name == NULL)
+            return c->run(config_path, argc - 2, argv + 2);
+        if (argc >= 3 && strcmp(argv[2], c->name) == 0)
+            return c->run(config_path, argc - 3, argv + 3);
+    }
+    fprintf(stderr, "gatehouse: unknown command '%s%s%s'\n\n", argv[1], argc >= 3 ? " " : "",
+            argc >= 3 ? argv[2] : "");
+    usage(stderr);
+    return EXIT_USAGE;
+}

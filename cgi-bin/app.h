@@ -1,0 +1,57 @@
+/*
+ * The FastCGI program's shared state: the configuration every thread
+ * reads, each thread's own resources, and the context a handler gets.
+ */
+#ifndef GH_APP_H
+#define GH_APP_H
+
+#include <jansson.h>
+
+#include "../core/arena.h"
+#include "../core/config.h"
+#include "../core/db.h"
+#include "../core/http.h"
+#include "../core/router.h"
+#include "../core/tpl.h"
+
+/* Read-only after start-up; shared by all threads of a process. */
+struct app {
+    struct config cfg; /* the loaded configuration */
+};
+
+/* What one request thread owns, reused from request to request. */
+struct thread_state {
+    struct arena arena;          /* reset after every request */
+    struct db db;                /* this thread's connection, opened on first use */
+    int db_open;                 /* whether db is open */
+    struct http_response resp;   /* buffers reused across requests */
+};
+
+/* What a handler gets: the request, where to answer, and the means to. */
+struct request_ctx {
+    const struct app *app;       /* configuration */
+    struct thread_state *thread; /* the thread's arena and connection */
+    struct http_request *req;    /* the parsed request */
+    struct http_response *resp;  /* the answer being built */
+    const struct route *route;   /* the matched route, NULL before routing */
+    int replied;                 /* a reply_* function has filled resp */
+};
+
+/* The thread's database connection, opened on first use; NULL with err filled. */
+struct db *ctx_db(struct request_ctx *ctx, struct gh_error *err);
+
+/* Serve one request end to end: parse, route, check, handle, send. */
+void dispatch(const struct app *app, struct thread_state *t, char **envp,
+              const struct http_io *io, void *io_ctx);
+
+void thread_state_init(struct thread_state *t);
+void thread_state_free(struct thread_state *t);
+
+/* Serve one CGI request from the environment and stdin (cgi.c). */
+int cgi_serve_once(const struct app *app);
+/* Pre-fork the worker processes and supervise them until SIGTERM (master.c). */
+int master_run(const struct app *app, int listen_fd);
+/* Run one worker process's thread pool on listen_fd until told to stop (pool.c). */
+void pool_run(const struct app *app, int listen_fd);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * One request, end to end: parse it, route it, enforce the route's flags,
+ * run the handler, send the answer, and release everything it allocated.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/log.h"
+#include "../core/timeutil.h"
+#include "app.h"
+#include "reply.h"
+#include "routes.h"
+
+void thread_state_init(struct thread_state *t)
+{
+    memset(t, 0, sizeof(*t));
+    http_response_init(&t->resp);
+}
+
+void thread_state_free(struct thread_state *t)
+{
+    if (t->db_open)
+        db_close(&t->db);
+    t->db_open = 0;
+    http_response_free(&t->resp);
+    arena_free(&t->arena);
+}
+
+struct db *ctx_db(struct request_ctx *ctx, struct gh_error *err)
+{
+    struct thread_state *t = ctx->thread;
+    const struct config *cfg = &ctx->app->cfg;
+    struct db_options opt = {0, cfg->busy_timeout_ms, cfg->wal_checkpoint_pages};
+
+    if (!t->db_open) {
+        if (db_open(&t->db, cfg->database, &opt, err) != 0)
+            return NULL;
+        t->db_open = 1;
+    }
+    return &t->db;
+}
+
+/* Answer requests that never reach a handler: unknown path or method. */
+static void reply_unrouted(struct request_ctx *ctx, int rc, struct buf *allow)
+{
+    if (rc == ROUTER_METHOD_NOT_ALLOWED) {
+        reply_error(ctx, 405, "method_not_allowed", "this method is not allowed here", NULL);
+        http_add_header(ctx->resp, "Allow", buf_str(allow));
+    } else {
+        reply_error(ctx, 404, "not_found", "there is nothing at this address", NULL);
+    }
+}
+
+void dispatch(const struct app *app, struct thread_state *t, char **envp,
+              const struct http_io *io, void *io_ctx)
+{
+    struct http_request req;
+    struct buf allow = BUF_INIT;
+    struct request_ctx ctx = {app, t, &req, &t->resp, NULL, 0};
+    int64_t started = time_mono_ns();
+    double ms;
+    int rc, path_route = -1;
+
+    http_request_init(&req, &t->arena, envp, io, io_ctx);
+    http_response_reset(&t->resp);
+    log_set_request_id(req.request_id);
+
+    rc = router_match(routes, nroutes, req.method, req.path, &t->arena, &req.path_params, &allow,
+                      &path_route);
+    if (rc < 0) {
+        /* A known path with the wrong method answers in that path's language. */
+        if (path_route >= 0)
+            ctx.route = &routes[path_route];
+        reply_unrouted(&ctx, rc, &allow);
+        ctx.route = NULL;
+    } else {
+        ctx.route = &routes[rc];
+        if ((unsigned long long)req.content_length > (unsigned long long)app->cfg.max_body_bytes) {
+            char msg[96];
+            snprintf(msg, sizeof(msg), "the body is larger than %ld bytes",
+                     app->cfg.max_body_bytes);
+            reply_error(&ctx, 413, "payload_too_large", msg, NULL);
+        } else {
+            ctx.route->handler(&ctx);
+            if (!ctx.replied) {
+                log_error("handler for %s %s answered nothing", req.method, ctx.route->pattern);
+                reply_error(&ctx, 500, "internal", "internal error", NULL);
+            }
+        }
+    }
+    /* A body nobody read is still on the connection; it must not be reused. */
+    if (req.content_length > 0 && req.body_state == 0 && io->abandon)
+        io->abandon(io_ctx);
+    http_send(&req, &t->resp);
+
+    ms = (double)(time_mono_ns() - started) / 1e6;
+    if (log_get_level() <= LOG_DEBUG || ms > 500)
+        log_fields(ms > 500 ? LOG_WARN : LOG_DEBUG,
+                   json_pack("{s:s, s:s, s:s, s:i, s:f}", "method", req.method, "path", req.path,
+                             "route", ctx.route ? ctx.route->pattern : "", "status",
+                             t->resp.status, "duration_ms", ms),
+                   "request");
+    log_set_request_id(NULL);
+    buf_free(&allow);
+    http_request_free(&req);
+    arena_reset(&t->arena);
+}

@@ -1,0 +1,103 @@
+/*
+ * gatehouse.fcgi — the web application.
+ *
+ *   gatehouse.fcgi [--config FILE] [--socket PATH]
+ *
+ * Started by a CGI server (GATEWAY_INTERFACE is set) it answers that one
+ * request and exits. Started with a listening FastCGI socket as stdin
+ * (spawn-fcgi, socket activation) it serves that socket. Otherwise it
+ * creates the socket named by --socket or the configuration and serves it.
+ */
+#include <fcgiapp.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/cli.h"
+#include "../core/log.h"
+#include "../core/version.h"
+#include "app.h"
+#include "listen.h"
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: gatehouse.fcgi [--config FILE] [--socket PATH]\n"
+                "  --config FILE  configuration (default: $GATEHOUSE_CONFIG, else "
+                "/etc/gatehouse/gatehouse.conf)\n"
+                "  --socket PATH  FastCGI unix socket to create (default: the configuration's "
+                "socket)\n");
+}
+
+/* A CGI server expects an HTTP answer even when we cannot start. */
+static int cgi_startup_failure(void)
+{
+    fputs("Status: 500 Internal Server Error\r\nContent-Type: text/plain\r\n\r\n"
+          "internal error: the configuration does not load (see the server's error log)\n",
+          stdout);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    static struct app app;
+    const char *config_path, *socket_path = NULL;
+    int cgi = getenv("GATEWAY_INTERFACE") != NULL;
+    struct gh_error err;
+    int listen_fd, rc;
+
+    log_init("app");
+    config_path = cli_take_config(&argc, argv);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc) {
+            socket_path = argv[++i];
+        } else if (strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("gatehouse.fcgi %s\n", GATEHOUSE_VERSION);
+            return 0;
+        } else if (!cgi) {
+            fprintf(stderr, "gatehouse.fcgi: unknown argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (config_path == NULL) {
+        usage(stderr);
+        return 2;
+    }
+    if (sodium_init() < 0)
+        fatal("libsodium failed to initialise");
+    if (cli_load_config(config_path, &app.cfg) != 0)
+        return cgi ? cgi_startup_failure() : 2;
+    log_set_level(app.cfg.log_level);
+    if (tpl_init(app.cfg.templates, &err) != 0) {
+        log_error("%s", err.message);
+        return cgi ? cgi_startup_failure() : 2;
+    }
+    if (cgi)
+        return cgi_serve_once(&app);
+
+    if (FCGX_Init() != 0)
+        fatal("FCGX_Init failed");
+    if (!FCGX_IsCGI()) {
+        listen_fd = 0;
+        log_info("serving the FastCGI socket passed as stdin");
+    } else {
+        const char *path = socket_path ? socket_path : app.cfg.socket;
+        listen_fd = listen_unix(path, app.cfg.socket_group, &err);
+        if (listen_fd < 0) {
+            log_error("%s", err.message);
+            config_free(&app.cfg);
+            return 2;
+        }
+        log_info("listening on %s", path);
+        socket_path = path;
+    }
+    rc = master_run(&app, listen_fd);
+    if (listen_fd != 0)
+        listen_unix_remove(socket_path);
+    config_free(&app.cfg);
+    return rc;
+}

@@ -1,0 +1,180 @@
+/* Building answers (see reply.h). */
+#include "reply.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/json.h"
+#include "../core/log.h"
+#include "routes.h"
+
+/* One navigation entry of the layout; pages that do not exist yet are not listed. */
+struct nav_item {
+    const char *label; /* shown */
+    const char *href;  /* target, also used to mark the current page */
+};
+
+static const struct nav_item nav[] = {
+    {"Dashboard", "/"},
+};
+
+static void set_json(struct request_ctx *ctx, int status, json_t *doc)
+{
+    struct http_response *resp = ctx->resp;
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+
+    http_response_reset(resp);
+    if (text == NULL) {
+        /* Only out of memory gets here; answer without a body rather than lie. */
+        log_error("cannot serialise a JSON response");
+        resp->status = 500;
+    } else {
+        resp->status = status;
+        resp->content_type = "application/json";
+        buf_puts(&resp->body, text);
+        free(text);
+    }
+    json_decref(doc);
+    ctx->replied = 1;
+}
+
+void reply_json(struct request_ctx *ctx, int status, json_t *data)
+{
+    set_json(ctx, status, envelope_data(data, ctx->req->request_id));
+}
+
+void reply_json_document(struct request_ctx *ctx, int status, json_t *doc)
+{
+    set_json(ctx, status, doc);
+}
+
+void reply_bytes(struct request_ctx *ctx, int status, const char *content_type, const char *data,
+                 size_t len)
+{
+    http_response_reset(ctx->resp);
+    ctx->resp->status = status;
+    ctx->resp->content_type = content_type;
+    buf_append(&ctx->resp->body, data, len);
+    ctx->replied = 1;
+}
+
+static int speaks_json(const struct request_ctx *ctx)
+{
+    if (ctx->route)
+        return (ctx->route->flags & R_JSON) != 0;
+    return strncmp(ctx->req->path, "/api/", 5) == 0;
+}
+
+void reply_error(struct request_ctx *ctx, int status, const char *code, const char *message,
+                 json_t *details)
+{
+    struct tpl_dict *layout, *content;
+    char status_text[8];
+
+    if (status >= 500)
+        log_fields(LOG_ERROR, json_pack("{s:s, s:s, s:i}", "path", ctx->req->path, "code", code,
+                                        "status", status),
+                   "answered %d: %s", status, message);
+    if (speaks_json(ctx)) {
+        set_json(ctx, status, envelope_error(code, message, details, ctx->req->request_id));
+        return;
+    }
+    json_decref(details);
+    snprintf(status_text, sizeof(status_text), "%d", status);
+    layout = page_begin(ctx, http_reason(status), "error.tpl", &content);
+    tpl_set(content, "STATUS", status_text);
+    tpl_set(content, "REASON", http_reason(status));
+    tpl_set(content, "MESSAGE", message);
+    tpl_set(content, "REQUEST_ID", ctx->req->request_id);
+    page_send(ctx, status, layout);
+}
+
+void reply_gh_error(struct request_ctx *ctx, const struct gh_error *err)
+{
+    switch (err->kind) {
+    case GH_UNAVAILABLE:
+        reply_error(ctx, 503, "unavailable", err->message, NULL);
+        break;
+    case GH_INVALID:
+        reply_error(ctx, 400, "validation_failed", err->message, NULL);
+        break;
+    case GH_NOT_FOUND:
+        reply_error(ctx, 404, "not_found", err->message, NULL);
+        break;
+    case GH_CONFLICT:
+        reply_error(ctx, 409, "conflict", err->message, NULL);
+        break;
+    case GH_OK:
+    case GH_INTERNAL:
+    default:
+        reply_error(ctx, 500, "internal", "internal error", NULL);
+        break;
+    }
+}
+
+json_t *request_json_body(struct request_ctx *ctx)
+{
+    struct gh_error err;
+    json_t *body;
+    char msg[96];
+
+    if (!http_content_type_is(ctx->req, "application/json")) {
+        reply_error(ctx, 415, "unsupported_media_type",
+                    "this endpoint takes Content-Type: application/json", NULL);
+        return NULL;
+    }
+    switch (http_read_body(ctx->req, (size_t)ctx->app->cfg.max_body_bytes)) {
+    case HTTP_BODY_OK:
+        break;
+    case HTTP_BODY_TOO_LARGE:
+        snprintf(msg, sizeof(msg), "the body is larger than %ld bytes",
+                 ctx->app->cfg.max_body_bytes);
+        reply_error(ctx, 413, "payload_too_large", msg, NULL);
+        return NULL;
+    case HTTP_BODY_SHORT:
+        reply_error(ctx, 400, "invalid_json", "the body ended before its declared length", NULL);
+        return NULL;
+    }
+    body = json_body_parse(buf_str(&ctx->req->body), ctx->req->body.len, &err);
+    if (body == NULL)
+        reply_error(ctx, 400, "invalid_json", err.message, NULL);
+    return body;
+}
+
+struct tpl_dict *page_begin(struct request_ctx *ctx, const char *title, const char *content_tpl,
+                            struct tpl_dict **content)
+{
+    struct tpl_dict *layout = tpl_dict_new();
+
+    tpl_set(layout, "TITLE", title);
+    tpl_set(layout, "REQUEST_ID", ctx->req->request_id);
+    for (size_t i = 0; i < sizeof(nav) / sizeof(nav[0]); i++) {
+        struct tpl_dict *item = tpl_section(layout, "NAV");
+        tpl_set(item, "LABEL", nav[i].label);
+        tpl_set(item, "HREF", nav[i].href);
+        if (strcmp(nav[i].href, ctx->req->path) == 0)
+            tpl_show(item, "CURRENT");
+    }
+    *content = tpl_include(layout, "CONTENT", content_tpl);
+    return layout;
+}
+
+void page_send(struct request_ctx *ctx, int status, struct tpl_dict *layout)
+{
+    struct http_response *resp = ctx->resp;
+    struct gh_error err;
+
+    http_response_reset(resp);
+    if (tpl_render("layout.tpl", layout, &resp->body, &err) != 0) {
+        http_response_reset(resp);
+        resp->status = 500;
+        resp->content_type = "text/plain; charset=utf-8";
+        buf_printf(&resp->body, "internal error (request %s)\n", ctx->req->request_id);
+    } else {
+        resp->status = status;
+        resp->content_type = "text/html; charset=utf-8";
+    }
+    tpl_dict_free(layout);
+    ctx->replied = 1;
+}

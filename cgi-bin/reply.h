@@ -1,0 +1,47 @@
+/*
+ * Building answers: JSON in the API envelope, HTML pages in the layout,
+ * and errors in whichever of the two the route speaks.
+ */
+#ifndef GH_REPLY_H
+#define GH_REPLY_H
+
+#include <jansson.h>
+
+#include "../core/error.h"
+#include "../core/tpl.h"
+#include "app.h"
+
+/* {"data": data, "meta": ...}; steals data. */
+void reply_json(struct request_ctx *ctx, int status, json_t *data);
+/* A JSON document as it is, without the envelope; steals doc. */
+void reply_json_document(struct request_ctx *ctx, int status, json_t *doc);
+/* Bytes as they are with a content type (static documents). */
+void reply_bytes(struct request_ctx *ctx, int status, const char *content_type, const char *data,
+                 size_t len);
+/*
+ * An error: the JSON error envelope on JSON routes (and anywhere under
+ * /api/), else the HTML error page. details (stolen, may be NULL) is the
+ * list of {"field", "problem"}. The message is shown to the caller, so it
+ * must never contain unvalidated input or internals.
+ */
+void reply_error(struct request_ctx *ctx, int status, const char *code, const char *message,
+                 json_t *details);
+/* Map a gh_error to its status and code; GH_INTERNAL shows no message. */
+void reply_gh_error(struct request_ctx *ctx, const struct gh_error *err);
+
+/*
+ * The request's JSON body as an object (caller decrefs), or NULL after
+ * replying 413, 415 or 400 invalid_json.
+ */
+json_t *request_json_body(struct request_ctx *ctx);
+
+/*
+ * A page in the layout: returns the layout's dictionary and, in *content,
+ * the dictionary of the content template. Finish with page_send().
+ */
+struct tpl_dict *page_begin(struct request_ctx *ctx, const char *title, const char *content_tpl,
+                            struct tpl_dict **content);
+/* Render and answer; frees layout. */
+void page_send(struct request_ctx *ctx, int status, struct tpl_dict *layout);
+
+#endif

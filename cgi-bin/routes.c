@@ -1,0 +1,16 @@
+/*
+ * Every route of gatehouse.fcgi, on one screen. The dispatcher enforces
+ * each route's flags before its handler runs, so handlers never repeat
+ * those checks. A GET route answers HEAD too.
+ */
+#include "routes.h"
+
+const struct route routes[] = {
+    /* method  pattern                handler       flags */
+    {"GET", "/healthz", api_healthz, R_JSON | R_PUBLIC},
+    {"GET", "/readyz", api_readyz, R_JSON | R_PUBLIC},
+    {"GET", "/api/v1/openapi.json", api_openapi, R_JSON | R_PUBLIC},
+    {"GET", "/", page_home, R_PUBLIC},
+};
+
+const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

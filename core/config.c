@@ -1,0 +1,304 @@
+/* Configuration (see config.h). */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+
+#ifndef GH_DATADIR
+#define GH_DATADIR "/usr/local/share/gatehouse"
+#endif
+
+enum key_type {
+    KEY_STRING, /* any text */
+    KEY_PATH,   /* a file or directory; relative to the configuration file */
+    KEY_URL,    /* http:// or https:// URL without a trailing slash */
+    KEY_INT,    /* an integer within [min, max] */
+    KEY_LEVEL,  /* a log level name */
+};
+
+struct key {
+    const char *name;   /* as written in the file */
+    enum key_type type; /* how the value is read */
+    size_t offset;      /* where it lands in struct config */
+    long min, max;      /* bounds of a KEY_INT */
+    const char *def;    /* the default, parsed like a value from the file */
+};
+
+#define STR(field, type, def) {#field, type, offsetof(struct config, field), 0, 0, def}
+#define INT(field, min, max, def) {#field, KEY_INT, offsetof(struct config, field), min, max, def}
+
+/* Every key Gatehouse knows; conf/gatehouse.conf documents each one. */
+static const struct key keys[] = {
+    STR(database, KEY_PATH, "/var/lib/gatehouse/gatehouse.db"),
+    STR(signing_key, KEY_PATH, "/var/lib/gatehouse/signing.key"),
+    STR(socket, KEY_PATH, "/run/gatehouse/gatehouse.sock"),
+    STR(socket_group, KEY_STRING, ""),
+    STR(templates, KEY_PATH, GH_DATADIR "/templates"),
+    STR(public_url, KEY_URL, "http://127.0.0.1:8080"),
+    INT(workers, 1, 64, "2"),
+    INT(threads, 1, 512, "32"),
+    INT(max_body_bytes, 1024, 64L * 1024 * 1024, "1048576"),
+    INT(busy_timeout_ms, 1, 60000, "5000"),
+    INT(wal_checkpoint_pages, 16, 1000000, "1000"),
+    INT(shutdown_grace_seconds, 1, 300, "10"),
+    INT(worker_max_run_seconds, 1, 3600, "50"),
+    {"log_level", KEY_LEVEL, offsetof(struct config, log_level), 0, 0, "info"},
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+const char *config_default_path(void)
+{
+    const char *env = getenv("GATEHOUSE_CONFIG");
+
+    return env && *env ? env : "/etc/gatehouse/gatehouse.conf";
+}
+
+static const struct key *key_find(const char *name)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* The directory part of path, with its trailing slash ("" for a bare name). */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash ? xstrndup(path, (size_t)(slash - path + 1)) : xstrdup("");
+}
+
+/*
+ * Store value under k in cfg. Returns NULL, or a static description of
+ * what was expected when the value does not fit.
+ */
+static const char *key_set(struct config *cfg, const struct key *k, const char *value,
+                           const char *basedir)
+{
+    void *field = (char *)cfg + k->offset;
+    static _Thread_local char expect[128];
+
+    switch (k->type) {
+    case KEY_STRING:
+    case KEY_PATH:
+    case KEY_URL: {
+        char **slot = field;
+        size_t len = strlen(value);
+        if (k->type == KEY_PATH && len == 0)
+            return "a file or directory path";
+        if (k->type == KEY_URL &&
+            (!(strncmp(value, "http://", 7) == 0 || strncmp(value, "https://", 8) == 0) ||
+             strchr(value, ' ') || value[len - 1] == '/'))
+            return "an http:// or https:// URL without a trailing slash";
+        free(*slot);
+        if (k->type == KEY_PATH && value[0] != '/') {
+            struct buf b = BUF_INIT;
+            buf_printf(&b, "%s%s", basedir, value);
+            *slot = buf_detach(&b);
+        } else {
+            *slot = xstrdup(value);
+        }
+        return NULL;
+    }
+    case KEY_INT: {
+        char *end;
+        long v;
+        errno = 0;
+        v = strtol(value, &end, 10);
+        if (errno || end == value || *end != '\0' || v < k->min || v > k->max) {
+            snprintf(expect, sizeof(expect), "an integer from %ld to %ld", k->min, k->max);
+            return expect;
+        }
+        if (k->max > INT_MAX)
+            *(long *)field = v;
+        else
+            *(int *)field = (int)v;
+        return NULL;
+    }
+    case KEY_LEVEL:
+        if (log_level_parse(value, field) != 0)
+            return "one of debug, info, warn, error";
+        return NULL;
+    }
+    return "a known type";
+}
+
+/* Trim leading and trailing white space in place. */
+static char *trim(char *s)
+{
+    char *end;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    end = s + strlen(s);
+    while (end > s && isspace((unsigned char)end[-1]))
+        *--end = '\0';
+    return s;
+}
+
+static int read_file(const char *path, struct config *cfg, struct buf *errors)
+{
+    char *basedir = dir_of(path);
+    char line[4096];
+    int lineno = 0, problems = 0;
+    FILE *f = fopen(path, "r");
+
+    if (f == NULL) {
+        buf_printf(errors, "%s: cannot read the configuration file: %s\n", path,
+                   strerror(errno));
+        problems++;
+        goto done;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        char *s, *eq, *name, *value;
+        const struct key *k;
+        const char *expected;
+
+        lineno++;
+        if (strchr(line, '\n') == NULL && !feof(f)) {
+            buf_printf(errors, "%s:%d: line longer than %zu characters\n", path, lineno,
+                       sizeof(line) - 2);
+            problems++;
+            int c;
+            while ((c = fgetc(f)) != EOF && c != '\n')
+                ;
+            continue;
+        }
+        s = trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        eq = strchr(s, '=');
+        if (eq == NULL) {
+            buf_printf(errors, "%s:%d: expected \"key = value\", got \"%s\"\n", path, lineno, s);
+            problems++;
+            continue;
+        }
+        *eq = '\0';
+        name = trim(s);
+        value = trim(eq + 1);
+        k = key_find(name);
+        if (k == NULL) {
+            buf_printf(errors, "%s:%d: unknown key '%s'\n", path, lineno, name);
+            problems++;
+            continue;
+        }
+        expected = key_set(cfg, k, value, basedir);
+        if (expected) {
+            buf_printf(errors, "%s:%d: key '%s': expected %s, got \"%s\"\n", path, lineno, name,
+                       expected, value);
+            problems++;
+        }
+    }
+    if (ferror(f)) {
+        buf_printf(errors, "%s: read error: %s\n", path, strerror(errno));
+        problems++;
+    }
+    fclose(f);
+done:
+    free(basedir);
+    return problems;
+}
+
+/* Apply GATEHOUSE_<KEY> variables; an unknown GATEHOUSE_ variable is a problem too. */
+static int read_environment(struct config *cfg, struct buf *errors)
+{
+    extern char **environ;
+    int problems = 0;
+
+    for (char **e = environ; *e; e++) {
+        char name[128];
+        const char *eq = strchr(*e, '=');
+        const struct key *k;
+        const char *expected;
+        size_t n;
+
+        if (strncmp(*e, "GATEHOUSE_", 10) != 0 || eq == NULL)
+            continue;
+        n = (size_t)(eq - *e) - 10;
+        if (n == 0 || n >= sizeof(name))
+            continue;
+        for (size_t i = 0; i < n; i++)
+            name[i] = (char)tolower((unsigned char)(*e)[10 + i]);
+        name[n] = '\0';
+        if (strcmp(name, "config") == 0)
+            continue;
+        k = key_find(name);
+        if (k == NULL) {
+            buf_printf(errors, "environment GATEHOUSE_%.*s: unknown key '%s'\n", (int)n,
+                       *e + 10, name);
+            problems++;
+            continue;
+        }
+        /* Relative paths from the environment are taken from the current directory. */
+        expected = key_set(cfg, k, eq + 1, "");
+        if (expected) {
+            buf_printf(errors, "environment GATEHOUSE_%.*s: key '%s': expected %s, got \"%s\"\n",
+                       (int)n, *e + 10, name, expected, eq + 1);
+            problems++;
+        }
+    }
+    return problems;
+}
+
+int config_load(const char *path, struct config *cfg, struct buf *errors)
+{
+    char *basedir = dir_of(path);
+    int problems = 0;
+
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->path = xstrdup(path);
+    for (size_t i = 0; i < NKEYS; i++)
+        if (key_set(cfg, &keys[i], keys[i].def, basedir) != NULL)
+            fatal("the built-in default of '%s' is invalid", keys[i].name);
+    free(basedir);
+    problems += read_file(path, cfg, errors);
+    problems += read_environment(cfg, errors);
+    return problems;
+}
+
+void config_free(struct config *cfg)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (keys[i].type == KEY_STRING || keys[i].type == KEY_PATH || keys[i].type == KEY_URL) {
+            char **slot = (char **)((char *)cfg + keys[i].offset);
+            free(*slot);
+            *slot = NULL;
+        }
+    }
+    free(cfg->path);
+    cfg->path = NULL;
+}
+
+void config_describe(const struct config *cfg, struct buf *out)
+{
+    static const char *const levels[] = {"debug", "info", "warn", "error"};
+
+    for (size_t i = 0; i < NKEYS; i++) {
+        const void *field = (const char *)cfg + keys[i].offset;
+        switch (keys[i].type) {
+        case KEY_STRING:
+        case KEY_PATH:
+        case KEY_URL:
+            buf_printf(out, "%s = %s\n", keys[i].name, *(char *const *)field);
+            break;
+        case KEY_INT:
+            if (keys[i].max > INT_MAX)
+                buf_printf(out, "%s = %ld\n", keys[i].name, *(const long *)field);
+            else
+                buf_printf(out, "%s = %d\n", keys[i].name, *(const int *)field);
+            break;
+        case KEY_LEVEL:
+            buf_printf(out, "%s = %s\n", keys[i].name, levels[*(const enum log_level *)field]);
+            break;
+        }
+    }
+}

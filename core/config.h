@@ -1,0 +1,50 @@
+/*
+ * Configuration: conf/gatehouse.conf and GATEHOUSE_* environment overrides.
+ *
+ * The file is "key = value" lines; blank lines and lines starting with '#'
+ * are ignored. Each key may be overridden by the environment variable
+ * GATEHOUSE_<KEY> (upper case). Relative paths are resolved against the
+ * directory of the configuration file. An unknown key or a bad value is an
+ * error naming where it came from (file and line, or the variable), the key
+ * and what is expected: nothing falls back silently.
+ */
+#ifndef GH_CONFIG_H
+#define GH_CONFIG_H
+
+#include "buf.h"
+#include "log.h"
+
+struct config {
+    char *path;                 /* the file this was read from */
+    char *database;             /* SQLite database file */
+    char *signing_key;          /* Ed25519 key file of the ledger, created by init */
+    char *socket;               /* unix socket nginx talks FastCGI to */
+    char *socket_group;         /* group given the socket (nginx's); "" = ours */
+    char *templates;            /* directory of the ctemplate files */
+    char *public_url;           /* base URL of the pages, for links in webhooks */
+    int workers;                /* pre-forked processes of gatehouse.fcgi */
+    int threads;                /* request threads per process */
+    long max_body_bytes;        /* larger request bodies are refused with 413 */
+    int busy_timeout_ms;        /* how long a writer waits for the write lock */
+    int wal_checkpoint_pages;   /* checkpoint once the WAL holds this many pages */
+    int shutdown_grace_seconds; /* how long in-flight requests may finish on SIGTERM */
+    int worker_max_run_seconds; /* a worker run stops starting jobs after this */
+    enum log_level log_level;   /* least severe level written to the log */
+};
+
+/* The file named by GATEHOUSE_CONFIG, else /etc/gatehouse/gatehouse.conf. */
+const char *config_default_path(void);
+
+/*
+ * Read path and the environment into cfg (defaults first). Returns the
+ * number of problems found; each is one line appended to errors. cfg is
+ * filled as far as possible and must be released with config_free() either
+ * way.
+ */
+int config_load(const char *path, struct config *cfg, struct buf *errors);
+void config_free(struct config *cfg);
+
+/* One line per key: name, current value, for `gatehouse config check`. */
+void config_describe(const struct config *cfg, struct buf *out);
+
+#endif

@@ -1,0 +1,392 @@
+/* The SQLite layer (see db.h for why writes and checkpoints share one lock). */
+#include "db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "log.h"
+#include "migrations.h"
+#include "timeutil.h"
+
+static void log_sql_error(struct db *db, const char *what, const char *sql, int rc)
+{
+    log_fields(LOG_ERROR,
+               json_pack("{s:s, s:s, s:i, s:s}", "sql", sql ? sql : "", "sqlite_error",
+                         sqlite3_errmsg(db->conn), "sqlite_code", rc, "database", db->path),
+               "database error: %s", what);
+}
+
+/* Remember the WAL size after each commit; the checkpoint decision reads it. */
+static int wal_hook(void *arg, sqlite3 *conn, const char *name, int pages)
+{
+    struct db *db = arg;
+
+    (void)conn;
+    (void)name;
+    db->wal_pages = pages;
+    return SQLITE_OK;
+}
+
+int db_open(struct db *db, const char *path, const struct db_options *opt, struct gh_error *err)
+{
+    static const char *const pragmas =
+        "PRAGMA journal_mode=WAL;"
+        "PRAGMA synchronous=FULL;"
+        "PRAGMA foreign_keys=ON;"
+        "PRAGMA mmap_size=0;"
+        "PRAGMA trusted_schema=OFF;"
+        "PRAGMA journal_size_limit=67108864;";
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+    struct buf lockpath = BUF_INIT;
+    int rc;
+
+    memset(db, 0, sizeof(*db));
+    db->lock_fd = -1;
+    db->path = xstrdup(path);
+    db->busy_timeout_ms = opt->busy_timeout_ms;
+    db->checkpoint_pages = opt->checkpoint_pages;
+    if (opt->create)
+        flags |= SQLITE_OPEN_CREATE;
+    else if (access(path, F_OK) != 0) {
+        gh_fail(err, GH_UNAVAILABLE, "database %s does not exist (run `gatehouse init`)", path);
+        goto fail;
+    }
+    rc = sqlite3_open_v2(path, &db->conn, flags, NULL);
+    if (rc != SQLITE_OK) {
+        gh_fail(err, GH_UNAVAILABLE, "cannot open database %s: %s", path,
+                db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    sqlite3_extended_result_codes(db->conn, 1);
+    sqlite3_busy_timeout(db->conn, opt->busy_timeout_ms);
+    sqlite3_db_config(db->conn, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+    sqlite3_db_config(db->conn, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    sqlite3_wal_autocheckpoint(db->conn, 0);
+    sqlite3_wal_hook(db->conn, wal_hook, db);
+    if (db_exec(db, pragmas, err) != 0)
+        goto fail;
+
+    buf_printf(&lockpath, "%s-wlock", path);
+    db->lock_fd = open(buf_str(&lockpath), O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+    if (db->lock_fd < 0) {
+        gh_fail(err, GH_UNAVAILABLE, "cannot open the write lock %s: %s", buf_str(&lockpath),
+                strerror(errno));
+        goto fail;
+    }
+    buf_free(&lockpath);
+    return 0;
+fail:
+    buf_free(&lockpath);
+    db_close(db);
+    return -1;
+}
+
+void db_close(struct db *db)
+{
+    for (int i = 0; i < db->ncache; i++)
+        sqlite3_finalize(db->cache[i].stmt);
+    db->ncache = 0;
+    if (db->conn)
+        sqlite3_close(db->conn);
+    db->conn = NULL;
+    if (db->lock_fd >= 0)
+        close(db->lock_fd);
+    db->lock_fd = -1;
+    free(db->path);
+    db->path = NULL;
+}
+
+sqlite3_stmt *db_prepare(struct db *db, const char *sql)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    for (int i = 0; i < db->ncache; i++)
+        if (db->cache[i].sql == sql)
+            return db->cache[i].stmt;
+    if (db->ncache == DB_STMT_CACHE)
+        fatal("more than %d distinct statements on one connection; raise DB_STMT_CACHE",
+              DB_STMT_CACHE);
+    rc = sqlite3_prepare_v3(db->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+    if (rc != SQLITE_OK) {
+        log_sql_error(db, "prepare failed", sql, rc);
+        return NULL;
+    }
+    db->cache[db->ncache].sql = sql;
+    db->cache[db->ncache].stmt = stmt;
+    db->ncache++;
+    return stmt;
+}
+
+void db_reset(sqlite3_stmt *stmt)
+{
+    if (stmt == NULL)
+        return;
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+}
+
+static int bind_index(sqlite3_stmt *stmt, const char *name)
+{
+    int idx = sqlite3_bind_parameter_index(stmt, name);
+
+    if (idx == 0)
+        log_fields(LOG_ERROR, json_pack("{s:s, s:s}", "sql", sqlite3_sql(stmt), "param", name),
+                   "no such SQL parameter");
+    return idx;
+}
+
+static int bind_result(sqlite3_stmt *stmt, const char *name, int rc)
+{
+    if (rc == SQLITE_OK)
+        return 0;
+    log_fields(LOG_ERROR,
+               json_pack("{s:s, s:s, s:s}", "sql", sqlite3_sql(stmt), "param", name,
+                         "sqlite_error", sqlite3_errstr(rc)),
+               "bind failed");
+    return -1;
+}
+
+int db_bind_text(sqlite3_stmt *stmt, const char *name, const char *value)
+{
+    int idx = bind_index(stmt, name);
+
+    if (idx == 0)
+        return -1;
+    if (value == NULL)
+        return bind_result(stmt, name, sqlite3_bind_null(stmt, idx));
+    return bind_result(stmt, name, sqlite3_bind_text(stmt, idx, value, -1, SQLITE_TRANSIENT));
+}
+
+int db_bind_int64(sqlite3_stmt *stmt, const char *name, int64_t value)
+{
+    int idx = bind_index(stmt, name);
+
+    if (idx == 0)
+        return -1;
+    return bind_result(stmt, name, sqlite3_bind_int64(stmt, idx, value));
+}
+
+int db_bind_null(sqlite3_stmt *stmt, const char *name)
+{
+    int idx = bind_index(stmt, name);
+
+    if (idx == 0)
+        return -1;
+    return bind_result(stmt, name, sqlite3_bind_null(stmt, idx));
+}
+
+static int busy_code(int rc)
+{
+    return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+}
+
+int db_step(struct db *db, sqlite3_stmt *stmt, struct gh_error *err)
+{
+    int rc = sqlite3_step(stmt);
+
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return rc;
+    log_sql_error(db, "step failed", sqlite3_sql(stmt), rc);
+    if (busy_code(rc))
+        return gh_fail(err, GH_UNAVAILABLE, "the database is busy; try again");
+    return gh_fail(err, GH_INTERNAL, "database error");
+}
+
+int db_exec(struct db *db, const char *sql, struct gh_error *err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db->conn, sql, NULL, NULL, &msg);
+
+    if (rc == SQLITE_OK)
+        return 0;
+    log_fields(LOG_ERROR,
+               json_pack("{s:s, s:s, s:i, s:s}", "sql", sql, "sqlite_error", msg ? msg : "",
+                         "sqlite_code", rc, "database", db->path),
+               "database error: exec failed");
+    sqlite3_free(msg);
+    if (busy_code(rc))
+        return gh_fail(err, GH_UNAVAILABLE, "the database is busy; try again");
+    return gh_fail(err, GH_INTERNAL, "database error");
+}
+
+/*
+ * Take the inter-process write lock, waiting at most busy_timeout_ms.
+ * flock() has no timeout, so poll with a short, growing sleep: writes are
+ * short and the first try almost always succeeds.
+ */
+static int write_lock(struct db *db, struct gh_error *err)
+{
+    int64_t deadline = time_mono_ns() + (int64_t)db->busy_timeout_ms * 1000000;
+    long sleep_ns = 20000;
+
+    for (;;) {
+        if (flock(db->lock_fd, LOCK_EX | LOCK_NB) == 0)
+            return 0;
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            log_error("flock(%s-wlock): %s", db->path, strerror(errno));
+            return gh_fail(err, GH_INTERNAL, "database error");
+        }
+        if (time_mono_ns() >= deadline) {
+            log_warn("write lock of %s still held after %d ms", db->path, db->busy_timeout_ms);
+            return gh_fail(err, GH_UNAVAILABLE, "the database is busy; try again");
+        }
+        struct timespec ts = {0, sleep_ns};
+        nanosleep(&ts, NULL);
+        if (sleep_ns < 2000000)
+            sleep_ns *= 2;
+    }
+}
+
+static void write_unlock(struct db *db)
+{
+    flock(db->lock_fd, LOCK_UN);
+}
+
+int db_begin_write(struct db *db, struct gh_error *err)
+{
+    if (db->in_write)
+        fatal("nested write transaction on %s", db->path);
+    if (write_lock(db, err) != 0)
+        return -1;
+    if (db_exec(db, "BEGIN IMMEDIATE", err) != 0) {
+        write_unlock(db);
+        return -1;
+    }
+    db->in_write = 1;
+    return 0;
+}
+
+/* The checkpoint itself; the caller holds the write lock. */
+static int checkpoint_locked(struct db *db, int *pages_left, struct gh_error *err)
+{
+    int nlog = 0, nckpt = 0;
+    int rc = sqlite3_wal_checkpoint_v2(db->conn, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+
+    if (rc != SQLITE_OK && !busy_code(rc)) {
+        log_sql_error(db, "checkpoint failed", NULL, rc);
+        return gh_fail(err, GH_INTERNAL, "database error");
+    }
+    if (pages_left)
+        *pages_left = nlog > nckpt ? nlog - nckpt : 0;
+    db->wal_pages = 0;
+    log_debug("checkpoint of %s: %d of %d WAL pages copied back", db->path, nckpt, nlog);
+    return 0;
+}
+
+int db_commit(struct db *db, struct gh_error *err)
+{
+    int rc = -1;
+
+    if (!db->in_write)
+        fatal("commit outside a write transaction on %s", db->path);
+    if (db_exec(db, "COMMIT", err) != 0) {
+        db_exec(db, "ROLLBACK", NULL);
+        goto out;
+    }
+    rc = 0;
+    /* Still under the write lock: no commit can race this checkpoint. */
+    if (db->wal_pages >= db->checkpoint_pages)
+        checkpoint_locked(db, NULL, NULL);
+out:
+    db->in_write = 0;
+    write_unlock(db);
+    return rc;
+}
+
+void db_rollback(struct db *db)
+{
+    if (!db->in_write)
+        return;
+    if (!sqlite3_get_autocommit(db->conn))
+        db_exec(db, "ROLLBACK", NULL);
+    db->in_write = 0;
+    write_unlock(db);
+}
+
+int db_checkpoint(struct db *db, int *pages_left, struct gh_error *err)
+{
+    int rc;
+
+    if (write_lock(db, err) != 0)
+        return -1;
+    rc = checkpoint_locked(db, pages_left, err);
+    write_unlock(db);
+    return rc;
+}
+
+int db_schema_version(struct db *db, int *version, struct gh_error *err)
+{
+    static const char sql[] = "PRAGMA user_version";
+    sqlite3_stmt *st = db_prepare(db, sql);
+    int rc;
+
+    if (st == NULL)
+        return gh_fail(err, GH_INTERNAL, "database error");
+    rc = db_step(db, st, err);
+    if (rc == SQLITE_ROW)
+        *version = sqlite3_column_int(st, 0);
+    db_reset(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int db_schema_latest(void)
+{
+    return migrations[nmigrations - 1].version;
+}
+
+int db_migrate(struct db *db, int *applied, struct gh_error *err)
+{
+    static const char record_sql[] =
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :name, :at)";
+    int current;
+
+    *applied = 0;
+    if (db_schema_version(db, &current, err) != 0)
+        return -1;
+    if (current > db_schema_latest())
+        return gh_fail(err, GH_CONFLICT,
+                       "database schema version %d is newer than this build knows (%d); "
+                       "upgrade Gatehouse",
+                       current, db_schema_latest());
+    for (size_t i = 0; i < nmigrations; i++) {
+        const struct migration *m = &migrations[i];
+        char version_sql[64];
+        char at[TIME_RFC3339_LEN];
+        sqlite3_stmt *st;
+
+        if (m->version <= current)
+            continue;
+        if (db_begin_write(db, err) != 0)
+            return -1;
+        /* PRAGMA takes no parameters; the value is our own integer. */
+        snprintf(version_sql, sizeof(version_sql), "PRAGMA user_version=%d", m->version);
+        if (db_exec(db, m->sql, err) != 0 || db_exec(db, version_sql, err) != 0)
+            goto fail;
+        st = db_prepare(db, record_sql);
+        time_format_rfc3339(time_now_ms(), at);
+        if (st == NULL || db_bind_int64(st, ":v", m->version) || db_bind_text(st, ":name", m->name) ||
+            db_bind_text(st, ":at", at) || db_step(db, st, err) != SQLITE_DONE) {
+            db_reset(st);
+            gh_fail(err, GH_INTERNAL, "cannot record migration %d", m->version);
+            goto fail;
+        }
+        db_reset(st);
+        if (db_commit(db, err) != 0)
+            return -1;
+        log_info("applied migration %d (%s)", m->version, m->name);
+        (*applied)++;
+    }
+    return 0;
+fail:
+    db_rollback(db);
+    return -1;
+}

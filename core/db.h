@@ -1,0 +1,100 @@
+/*
+ * The SQLite layer: one connection per thread, prepared statements only.
+ *
+ * Every connection is opened in WAL mode with synchronous=FULL, foreign
+ * keys on, defensive mode, no mmap, and with automatic checkpoints turned
+ * off. Debian 12's SQLite (3.40) can corrupt a database when a checkpoint
+ * races a commit that resets the WAL (fixed upstream in 3.51.3), so
+ * Gatehouse never lets the two overlap: every write transaction holds an
+ * exclusive lock on "<database>-wlock" (flock, so it holds across threads
+ * and processes alike) from BEGIN IMMEDIATE until after COMMIT, and the only
+ * checkpoint, run by db_commit() when the WAL has grown past the configured
+ * number of pages, happens while that lock is still held. Closing a
+ * connection never checkpoints either.
+ *
+ * Failing SQL is logged with sqlite3_errmsg and the request id; callers get
+ * a gh_error without SQL in it.
+ */
+#ifndef GH_DB_H
+#define GH_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* How many distinct hot statements one connection keeps prepared. */
+#define DB_STMT_CACHE 64
+
+struct db_cached {
+    const char *sql;      /* the statement text, compared by address first */
+    sqlite3_stmt *stmt;   /* prepared once, reset after each use */
+};
+
+struct db {
+    sqlite3 *conn;                             /* the SQLite connection */
+    char *path;                                /* the database file */
+    int lock_fd;                               /* open "<path>-wlock", flocked by writers */
+    int busy_timeout_ms;                       /* how long to wait for the write lock */
+    int checkpoint_pages;                      /* checkpoint when the WAL exceeds this */
+    int wal_pages;                             /* WAL size after the last commit, in pages */
+    int in_write;                              /* inside db_begin_write .. commit/rollback */
+    struct db_cached cache[DB_STMT_CACHE];     /* hot statements */
+    int ncache;                                /* entries in use in cache */
+};
+
+struct db_options {
+    int create;           /* create the file if missing (only `gatehouse init`) */
+    int busy_timeout_ms;  /* see struct db */
+    int checkpoint_pages; /* see struct db */
+};
+
+/* Open path into db. On failure db is left closed and err says why. */
+int db_open(struct db *db, const char *path, const struct db_options *opt, struct gh_error *err);
+void db_close(struct db *db);
+
+/*
+ * A prepared statement for sql, cached on the connection: sql must be a
+ * string that lives as long as the connection (a literal). Release it with
+ * db_reset() when done. Returns NULL (logged) if it does not prepare.
+ */
+sqlite3_stmt *db_prepare(struct db *db, const char *sql);
+/* Reset a cached statement and clear its bindings, ready for the next use. */
+void db_reset(sqlite3_stmt *stmt);
+
+/* Bind by parameter name (":name"); -1 (logged) if the name or the bind is wrong. */
+int db_bind_text(sqlite3_stmt *stmt, const char *name, const char *value);
+int db_bind_int64(sqlite3_stmt *stmt, const char *name, int64_t value);
+int db_bind_null(sqlite3_stmt *stmt, const char *name);
+
+/*
+ * Step once: SQLITE_ROW or SQLITE_DONE, or -1 with err filled
+ * (GH_UNAVAILABLE when the database stayed locked, else GH_INTERNAL) and the
+ * SQL and SQLite's message logged.
+ */
+int db_step(struct db *db, sqlite3_stmt *stmt, struct gh_error *err);
+
+/* Run SQL text without results (schema, pragmas); logged on failure. */
+int db_exec(struct db *db, const char *sql, struct gh_error *err);
+
+/* Take the write lock and BEGIN IMMEDIATE. */
+int db_begin_write(struct db *db, struct gh_error *err);
+/* COMMIT, checkpoint if the WAL is large, release the write lock. */
+int db_commit(struct db *db, struct gh_error *err);
+/* ROLLBACK (if a transaction is open) and release the write lock. */
+void db_rollback(struct db *db);
+
+/*
+ * Checkpoint the WAL now, under the write lock (the worker's checkpoint-wal
+ * job, and db_commit). pages_left receives the frames not yet copied back
+ * because a reader still needs them (may be NULL).
+ */
+int db_checkpoint(struct db *db, int *pages_left, struct gh_error *err);
+
+/* The schema version of the open database and the one this build expects. */
+int db_schema_version(struct db *db, int *version, struct gh_error *err);
+int db_schema_latest(void);
+/* Apply every pending migration, each in its own write transaction. */
+int db_migrate(struct db *db, int *applied, struct gh_error *err);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * Errors are values: a function that can fail returns 0 or -1 and, on
+ * failure, fills a struct gh_error with a kind (which the HTTP layer maps to
+ * a status and code) and a message a person can act on.
+ */
+#ifndef GH_ERROR_H
+#define GH_ERROR_H
+
+enum gh_kind {
+    GH_OK = 0,
+    GH_INTERNAL,    /* a bug or a broken environment; details are in the log */
+    GH_UNAVAILABLE, /* the database is locked beyond the busy timeout, or missing */
+    GH_INVALID,     /* the caller's input does not fit */
+    GH_NOT_FOUND,   /* no such thing */
+    GH_CONFLICT,    /* exists already with other content, or the state forbids it */
+};
+
+struct gh_error {
+    enum gh_kind kind; /* what went wrong, broadly */
+    char message[512]; /* one sentence for a person; never SQL or a stack trace */
+};
+
+/* Fill err (which may be NULL) and return -1, so that callers can `return gh_fail(...)`. */
+int gh_fail(struct gh_error *err, enum gh_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,403 @@
+/* HTTP over CGI parameters (see http.h). */
+#include "http.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "validate.h"
+
+/*
+ * Sent with every response the application makes. The policy allows no
+ * inline script or style at all: pages load /static/ files only.
+ */
+static const char security_headers[] =
+    "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "X-Frame-Options: DENY\r\n"
+    "Referrer-Policy: same-origin\r\n";
+
+static void params_add(struct http_params *p, size_t cap, const char *name, const char *value)
+{
+    if (p->count < cap) {
+        p->items[p->count].name = name;
+        p->items[p->count].value = value;
+        p->count++;
+    }
+}
+
+const char *params_get(const struct http_params *p, const char *name)
+{
+    for (size_t i = 0; i < p->count; i++)
+        if (strcmp(p->items[i].name, name) == 0)
+            return p->items[i].value;
+    return NULL;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = tolower(c);
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+char *http_url_decode(struct arena *a, const char *s, size_t len, int plus)
+{
+    char *out = arena_alloc(a, len + 1);
+    size_t o = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '%') {
+            int hi, lo;
+            if (i + 2 >= len)
+                return NULL;
+            hi = hexval((unsigned char)s[i + 1]);
+            lo = hexval((unsigned char)s[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return NULL;
+            out[o++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else if (s[i] == '+' && plus) {
+            out[o++] = ' ';
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+void http_parse_urlencoded(struct arena *a, const char *s, size_t len, struct http_params *p)
+{
+    size_t cap = 1;
+
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '&')
+            cap++;
+    p->items = arena_alloc(a, cap * sizeof(*p->items));
+    p->count = 0;
+    while (len > 0) {
+        const char *amp = memchr(s, '&', len);
+        size_t n = amp ? (size_t)(amp - s) : len;
+        const char *eq = memchr(s, '=', n);
+        if (n > 0) {
+            size_t nlen = eq ? (size_t)(eq - s) : n;
+            char *name = http_url_decode(a, s, nlen, 1);
+            char *value = eq ? http_url_decode(a, eq + 1, n - nlen - 1, 1) : "";
+            /* A malformed pair is dropped rather than guessed at. */
+            if (name && value && *name)
+                params_add(p, cap, name, value);
+        }
+        if (amp == NULL)
+            break;
+        len -= n + 1;
+        s = amp + 1;
+    }
+}
+
+/* "a=b; c=d" */
+static void parse_cookies(struct arena *a, const char *s, struct http_params *p)
+{
+    size_t cap = 1;
+
+    for (const char *c = s; *c; c++)
+        if (*c == ';')
+            cap++;
+    p->items = arena_alloc(a, cap * sizeof(*p->items));
+    p->count = 0;
+    while (*s) {
+        const char *end = strchr(s, ';');
+        size_t n = end ? (size_t)(end - s) : strlen(s);
+        const char *eq = memchr(s, '=', n);
+        while (n > 0 && isspace((unsigned char)*s))
+            s++, n--, eq = memchr(s, '=', n);
+        if (eq) {
+            size_t vlen = n - (size_t)(eq - s) - 1;
+            const char *v = eq + 1;
+            while (vlen > 0 && isspace((unsigned char)v[vlen - 1]))
+                vlen--;
+            params_add(p, cap, arena_strndup(a, s, (size_t)(eq - s)),
+                       arena_strndup(a, v, vlen));
+        }
+        if (end == NULL)
+            break;
+        s = end + 1;
+    }
+}
+
+static void assign_request_id(struct http_request *r)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *given = http_header(r, "x-request-id");
+    unsigned char raw[12];
+    char *id;
+
+    if (given && valid_request_id(given)) {
+        r->request_id = given;
+        return;
+    }
+    randombytes_buf(raw, sizeof(raw));
+    id = arena_alloc(r->arena, sizeof(raw) * 2 + 1);
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        id[2 * i] = hex[raw[i] >> 4];
+        id[2 * i + 1] = hex[raw[i] & 15];
+    }
+    id[sizeof(raw) * 2] = '\0';
+    r->request_id = id;
+}
+
+void http_request_init(struct http_request *r, struct arena *a, char **envp,
+                       const struct http_io *io, void *io_ctx)
+{
+    const char *document_uri = NULL, *path_info = NULL, *request_uri = NULL, *https = NULL;
+    const char *proto;
+    size_t nheaders = 0;
+
+    memset(r, 0, sizeof(*r));
+    r->arena = a;
+    r->io = io;
+    r->io_ctx = io_ctx;
+    r->method = "GET";
+    r->query = "";
+    r->content_type = "";
+    r->remote_addr = "";
+    for (char **e = envp; *e; e++)
+        if (strncmp(*e, "HTTP_", 5) == 0)
+            nheaders++;
+    r->headers.items = arena_alloc(a, (nheaders ? nheaders : 1) * sizeof(struct http_param));
+
+    for (char **e = envp; *e; e++) {
+        const char *eq = strchr(*e, '=');
+        size_t nlen;
+        const char *v;
+
+        if (eq == NULL)
+            continue;
+        nlen = (size_t)(eq - *e);
+        v = eq + 1;
+#define IS(name) (nlen == sizeof(name) - 1 && memcmp(*e, name, nlen) == 0)
+        if (IS("REQUEST_METHOD"))
+            r->method = v;
+        else if (IS("DOCUMENT_URI"))
+            document_uri = v;
+        else if (IS("PATH_INFO"))
+            path_info = v;
+        else if (IS("REQUEST_URI"))
+            request_uri = v;
+        else if (IS("QUERY_STRING"))
+            r->query = v;
+        else if (IS("CONTENT_TYPE"))
+            r->content_type = v;
+        else if (IS("CONTENT_LENGTH"))
+            r->content_length = *v ? strtoll(v, NULL, 10) : 0;
+        else if (IS("REMOTE_ADDR"))
+            r->remote_addr = v;
+        else if (IS("HTTPS"))
+            https = v;
+        else if (nlen > 5 && memcmp(*e, "HTTP_", 5) == 0) {
+            char *name = arena_strndup(a, *e + 5, nlen - 5);
+            for (char *c = name; *c; c++)
+                *c = *c == '_' ? '-' : (char)tolower((unsigned char)*c);
+            params_add(&r->headers, nheaders, name, v);
+        }
+#undef IS
+    }
+    if (r->content_length < 0)
+        r->content_length = 0;
+
+    /* nginx's $document_uri is already decoded and normalised; CGI servers give PATH_INFO. */
+    if (document_uri && *document_uri)
+        r->path = document_uri;
+    else if (path_info && *path_info)
+        r->path = path_info;
+    else if (request_uri && *request_uri) {
+        const char *q = strchr(request_uri, '?');
+        r->path = http_url_decode(a, request_uri, q ? (size_t)(q - request_uri)
+                                                    : strlen(request_uri), 0);
+    }
+    if (r->path == NULL || r->path[0] != '/')
+        r->path = "/";
+
+    /* Only nginx reaches the socket, so its X-Forwarded-Proto can be believed. */
+    proto = http_header(r, "x-forwarded-proto");
+    r->https = (https && strcasecmp(https, "on") == 0) || (proto && strcasecmp(proto, "https") == 0);
+    http_parse_urlencoded(a, r->query, strlen(r->query), &r->params);
+    parse_cookies(a, http_header(r, "cookie") ? http_header(r, "cookie") : "", &r->cookies);
+    assign_request_id(r);
+}
+
+void http_request_free(struct http_request *r)
+{
+    buf_free(&r->body);
+}
+
+const char *http_header(const struct http_request *r, const char *name)
+{
+    return params_get(&r->headers, name);
+}
+
+const char *http_param(const struct http_request *r, const char *name)
+{
+    return params_get(&r->params, name);
+}
+
+const char *http_form(const struct http_request *r, const char *name)
+{
+    return params_get(&r->form, name);
+}
+
+const char *http_cookie(const struct http_request *r, const char *name)
+{
+    return params_get(&r->cookies, name);
+}
+
+const char *http_path_param(const struct http_request *r, const char *name)
+{
+    return params_get(&r->path_params, name);
+}
+
+enum http_body_status http_read_body(struct http_request *r, size_t limit)
+{
+    size_t want;
+
+    if (r->body_state == 1)
+        return HTTP_BODY_OK;
+    if (r->body_state == -1)
+        return HTTP_BODY_SHORT;
+    if ((unsigned long long)r->content_length > limit) {
+        /* The unread body stays on the connection: it must not be reused. */
+        r->body_state = -1;
+        if (r->io->abandon)
+            r->io->abandon(r->io_ctx);
+        return HTTP_BODY_TOO_LARGE;
+    }
+    want = (size_t)r->content_length;
+    buf_grow(&r->body, want);
+    while (r->body.len < want) {
+        long n = r->io->read(r->io_ctx, r->body.data + r->body.len, want - r->body.len);
+        if (n <= 0) {
+            r->body_state = -1;
+            if (r->io->abandon)
+                r->io->abandon(r->io_ctx);
+            return HTTP_BODY_SHORT;
+        }
+        r->body.len += (size_t)n;
+    }
+    r->body.data[r->body.len] = '\0';
+    r->body_state = 1;
+    return HTTP_BODY_OK;
+}
+
+enum http_body_status http_read_form(struct http_request *r, size_t limit)
+{
+    enum http_body_status st = http_read_body(r, limit);
+
+    if (st == HTTP_BODY_OK && http_content_type_is(r, "application/x-www-form-urlencoded"))
+        http_parse_urlencoded(r->arena, buf_str(&r->body), r->body.len, &r->form);
+    return st;
+}
+
+int http_content_type_is(const struct http_request *r, const char *media)
+{
+    size_t n = strlen(media);
+    const char *rest;
+
+    if (strncasecmp(r->content_type, media, n) != 0)
+        return 0;
+    rest = r->content_type + n;
+    while (*rest == ' ' || *rest == '\t')
+        rest++;
+    return *rest == '\0' || *rest == ';';
+}
+
+void http_response_init(struct http_response *resp)
+{
+    memset(resp, 0, sizeof(*resp));
+    resp->status = 200;
+}
+
+void http_response_reset(struct http_response *resp)
+{
+    resp->status = 200;
+    resp->content_type = NULL;
+    buf_reset(&resp->headers);
+    buf_reset(&resp->body);
+}
+
+void http_response_free(struct http_response *resp)
+{
+    buf_free(&resp->headers);
+    buf_free(&resp->body);
+}
+
+/* Header injection is a bug in the caller, not something to pass on. */
+static int header_safe(const char *s)
+{
+    return strpbrk(s, "\r\n") == NULL;
+}
+
+void http_add_header(struct http_response *resp, const char *name, const char *value)
+{
+    if (!header_safe(name) || !header_safe(value)) {
+        log_error("refusing header %s with a line break in it", name);
+        return;
+    }
+    buf_printf(&resp->headers, "%s: %s\r\n", name, value);
+}
+
+const char *http_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+    }
+}
+
+int http_send(struct http_request *r, struct http_response *resp)
+{
+    struct buf head = BUF_INIT;
+    int rc;
+
+    buf_printf(&head, "Status: %d %s\r\n", resp->status, http_reason(resp->status));
+    if (resp->content_type)
+        buf_printf(&head, "Content-Type: %s\r\n", resp->content_type);
+    buf_printf(&head, "Content-Length: %zu\r\n", resp->body.len);
+    buf_printf(&head, "X-Request-Id: %s\r\n", r->request_id);
+    if (strstr(buf_str(&resp->headers), "Cache-Control:") == NULL)
+        buf_puts(&head, "Cache-Control: no-store\r\n");
+    buf_puts(&head, security_headers);
+    if (r->https)
+        buf_puts(&head, "Strict-Transport-Security: max-age=31536000\r\n");
+    buf_append(&head, resp->headers.data, resp->headers.len);
+    buf_puts(&head, "\r\n");
+    if (strcmp(r->method, "HEAD") != 0)
+        buf_append(&head, resp->body.data, resp->body.len);
+    rc = r->io->write(r->io_ctx, head.data, head.len);
+    buf_free(&head);
+    return rc;
+}

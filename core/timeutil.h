@@ -1,0 +1,26 @@
+/*
+ * Time as the API speaks it: RFC 3339 UTC with milliseconds
+ * ("2026-11-22T10:00:00.123Z"), held internally as milliseconds since the
+ * Unix epoch in an int64_t.
+ */
+#ifndef GH_TIMEUTIL_H
+#define GH_TIMEUTIL_H
+
+#include <stdint.h>
+
+/* Room for "YYYY-MM-DDTHH:MM:SS.mmmZ" and its NUL. */
+#define TIME_RFC3339_LEN 25
+
+/* Wall-clock milliseconds since the epoch. */
+int64_t time_now_ms(void);
+/* Monotonic nanoseconds, for measuring durations. */
+int64_t time_mono_ns(void);
+/* Format ms as RFC 3339 UTC with milliseconds into out. */
+void time_format_rfc3339(int64_t ms, char out[TIME_RFC3339_LEN]);
+/*
+ * Parse an RFC 3339 date-time ("T" or " " separator, optional fraction,
+ * "Z" or a numeric offset) into ms. Returns 0, or -1 if s is not one.
+ */
+int time_parse_rfc3339(const char *s, int64_t *ms);
+
+#endif

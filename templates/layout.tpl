@@ -1,0 +1,27 @@
+{{%AUTOESCAPE context="HTML"}}<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{TITLE}} · Gatehouse</title>
+<link rel="stylesheet" href="/static/gatehouse.css">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+</head>
+<body>
+<header class="site">
+  <a class="brand" href="/">Gatehouse</a>
+  <nav aria-label="Main">
+    <ul>
+      {{#NAV}}<li><a href="{{HREF}}"{{#CURRENT}} aria-current="page"{{/CURRENT}}>{{LABEL}}</a></li>{{/NAV}}
+    </ul>
+  </nav>
+</header>
+<main id="main">
+{{>CONTENT}}
+</main>
+<footer class="site">
+  <span>Gatehouse release governance</span>
+  <span class="rid">request {{REQUEST_ID}}</span>
+</footer>
+</body>
+</html>

@@ -1,0 +1,19 @@
+/* Every job the worker knows, on one screen. */
+#include "jobs.h"
+
+#include <string.h>
+
+const struct job jobs[] = {
+    /* name              period  function */
+    {"checkpoint-wal", 60, job_checkpoint_wal},
+};
+
+const size_t njobs = sizeof(jobs) / sizeof(jobs[0]);
+
+const struct job *job_find(const char *name)
+{
+    for (size_t i = 0; i < njobs; i++)
+        if (strcmp(jobs[i].name, name) == 0)
+            return &jobs[i];
+    return NULL;
+}

@@ -1,0 +1,37 @@
+/*
+ * The worker's jobs: one table of name, period and function. A job does a
+ * bounded piece of work and reports what it did in one line.
+ */
+#ifndef GH_JOBS_H
+#define GH_JOBS_H
+
+#include <stdint.h>
+
+#include "../core/buf.h"
+#include "../core/config.h"
+#include "../core/db.h"
+#include "../core/error.h"
+
+/* What a job gets. */
+struct job_ctx {
+    const struct config *cfg; /* configuration */
+    struct db *db;            /* the worker's connection */
+    int64_t now_ms;           /* the time the job acts at (--now, else the clock) */
+    struct buf *summary;      /* one line saying what the job did */
+};
+
+struct job {
+    const char *name;   /* what `run --job NAME` and the logs call it */
+    int period_seconds; /* how often it wants to run */
+    int (*run)(struct job_ctx *ctx, struct gh_error *err);
+};
+
+extern const struct job jobs[];
+extern const size_t njobs;
+
+const struct job *job_find(const char *name);
+
+/* checkpoint_wal.c */
+int job_checkpoint_wal(struct job_ctx *ctx, struct gh_error *err);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * gatehouse-worker — the background worker cron runs every minute.
+ *
+ *   gatehouse-worker [--config FILE] run --once [--now RFC3339]
+ *   gatehouse-worker [--config FILE] run --interval SECONDS
+ *   gatehouse-worker [--config FILE] run --job NAME [--now RFC3339]
+ *
+ * A run stops starting jobs once worker_max_run_seconds have passed, so
+ * cron runs never pile up. Exit status: 0 when every job succeeded, 1 when
+ * one failed, 2 on usage or configuration errors.
+ */
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/cli.h"
+#include "../core/log.h"
+#include "../core/timeutil.h"
+#include "../core/version.h"
+#include "jobs.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: gatehouse-worker [--config FILE] run --once [--now RFC3339]\n"
+                "       gatehouse-worker [--config FILE] run --interval SECONDS\n"
+                "       gatehouse-worker [--config FILE] run --job NAME [--now RFC3339]\n"
+                "jobs:");
+    for (size_t i = 0; i < njobs; i++)
+        fprintf(to, " %s", jobs[i].name);
+    fputc('\n', to);
+}
+
+/* Run one job and print what it did; 0 or -1. */
+static int run_job(const struct job *job, const struct config *cfg, struct db *db, int64_t now)
+{
+    struct buf summary = BUF_INIT;
+    struct job_ctx ctx = {cfg, db, now, &summary};
+    struct gh_error err = {GH_OK, ""};
+    int64_t started = time_mono_ns();
+    int rc = job->run(&ctx, &err);
+    double ms = (double)(time_mono_ns() - started) / 1e6;
+
+    if (rc == 0) {
+        printf("%s: ok in %.1f ms: %s\n", job->name, ms, buf_str(&summary));
+        log_fields(LOG_INFO, json_pack("{s:s, s:f}", "job", job->name, "duration_ms", ms),
+                   "job %s done: %s", job->name, buf_str(&summary));
+    } else {
+        printf("%s: FAILED after %.1f ms: %s\n", job->name, ms, err.message);
+        log_fields(LOG_ERROR, json_pack("{s:s, s:f}", "job", job->name, "duration_ms", ms),
+                   "job %s failed: %s", job->name, err.message);
+    }
+    fflush(stdout);
+    buf_free(&summary);
+    return rc;
+}
+
+/* One pass over the jobs (or the one named), within the run-time budget. */
+static int run_once(const struct config *cfg, struct db *db, const struct job *only,
+                    int64_t now)
+{
+    int64_t deadline = time_mono_ns() + (int64_t)cfg->worker_max_run_seconds * 1000000000;
+    int failed = 0;
+
+    for (size_t i = 0; i < njobs; i++) {
+        if (only && only != &jobs[i])
+            continue;
+        if (stop_requested)
+            break;
+        if (time_mono_ns() > deadline) {
+            printf("run time of %d s used up; %s and later jobs wait for the next run\n",
+                   cfg->worker_max_run_seconds, jobs[i].name);
+            break;
+        }
+        failed |= run_job(&jobs[i], cfg, db, now) != 0;
+    }
+    return failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path, *job_name = NULL, *now_text = NULL;
+    struct config cfg;
+    struct db db;
+    struct gh_error err;
+    struct db_options opt;
+    const struct job *only = NULL;
+    int once = 0, interval = 0, rc = 2;
+    int64_t now = 0;
+
+    log_init("worker");
+    config_path = cli_take_config(&argc, argv);
+    if (config_path == NULL || argc < 2 || strcmp(argv[1], "run") != 0) {
+        if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+            printf("gatehouse-worker %s\n", GATEHOUSE_VERSION);
+            return 0;
+        }
+        usage(stderr);
+        return 2;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--once") == 0) {
+            once = 1;
+        } else if (strcmp(argv[i], "--interval") == 0 && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 86400) {
+                fprintf(stderr, "gatehouse-worker: --interval takes 1 to 86400 seconds\n");
+                return 2;
+            }
+            interval = (int)v;
+        } else if (strcmp(argv[i], "--job") == 0 && i + 1 < argc) {
+            job_name = argv[++i];
+        } else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc) {
+            now_text = argv[++i];
+        } else {
+            fprintf(stderr, "gatehouse-worker: unknown argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (once + (interval > 0) + (job_name != NULL) != 1) {
+        fprintf(stderr, "gatehouse-worker: give exactly one of --once, --interval, --job\n");
+        usage(stderr);
+        return 2;
+    }
+    if (now_text && interval) {
+        fprintf(stderr, "gatehouse-worker: --now goes with --once or --job, not --interval\n");
+        return 2;
+    }
+    if (now_text && time_parse_rfc3339(now_text, &now) != 0) {
+        fprintf(stderr, "gatehouse-worker: --now wants an RFC 3339 time such as "
+                        "2026-11-22T10:00:00Z, got '%s'\n",
+                now_text);
+        return 2;
+    }
+    if (job_name && (only = job_find(job_name)) == NULL) {
+        fprintf(stderr, "gatehouse-worker: no job named '%s'\n", job_name);
+        usage(stderr);
+        return 2;
+    }
+    if (sodium_init() < 0)
+        fatal("libsodium failed to initialise");
+    if (cli_load_config(config_path, &cfg) != 0)
+        goto out_config;
+    log_set_level(cfg.log_level);
+    opt = (struct db_options){0, cfg.busy_timeout_ms, cfg.wal_checkpoint_pages};
+    if (db_open(&db, cfg.database, &opt, &err) != 0) {
+        fprintf(stderr, "gatehouse-worker: %s\n", err.message);
+        rc = 1;
+        goto out_config;
+    }
+
+    if (!interval) {
+        rc = run_once(&cfg, &db, only, now ? now : time_now_ms());
+    } else {
+        signal(SIGTERM, on_stop);
+        signal(SIGINT, on_stop);
+        log_info("worker running every %d s", interval);
+        rc = 0;
+        while (!stop_requested) {
+            int64_t next = time_mono_ns() + (int64_t)interval * 1000000000;
+            rc |= run_once(&cfg, &db, NULL, time_now_ms());
+            while (!stop_requested && time_mono_ns() < next)
+                usleep(100000);
+        }
+        log_info("worker stopped");
+    }
+    db_close(&db);
+out_config:
+    config_free(&cfg);
+    return rc;
+}
