@@ -43,7 +43,7 @@ static const struct key keys[] = {
     STR(templates, KEY_PATH, GH_DATADIR "/templates"),
     STR(public_url, KEY_URL, "http://127.0.0.1:8080"),
     INT(workers, 1, 64, "2"),
-    INT(threads, 1, 512, "32"),
+    INT(threads, 1, 512, "16"),
     INT(max_body_bytes, 1024, 64L * 1024 * 1024, "1048576"),
     INT(busy_timeout_ms, 1, 60000, "5000"),
     INT(wal_checkpoint_pages, 16, 1000000, "1000"),

@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -134,24 +136,43 @@ static void parse_cookies(struct arena *a, const char *s, struct http_params *p)
     }
 }
 
+/*
+ * Request ids need to be unique, not secret: a per-thread splitmix64
+ * sequence seeded once from the CSPRNG costs no system call per request.
+ */
+static uint64_t next_id_word(void)
+{
+    static _Thread_local uint64_t state;
+    static _Thread_local int seeded;
+    uint64_t z;
+
+    if (!seeded) {
+        randombytes_buf(&state, sizeof(state));
+        seeded = 1;
+    }
+    z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
 static void assign_request_id(struct http_request *r)
 {
     static const char hex[] = "0123456789abcdef";
     const char *given = http_header(r, "x-request-id");
-    unsigned char raw[12];
+    uint64_t words[2];
     char *id;
 
     if (given && valid_request_id(given)) {
         r->request_id = given;
         return;
     }
-    randombytes_buf(raw, sizeof(raw));
-    id = arena_alloc(r->arena, sizeof(raw) * 2 + 1);
-    for (size_t i = 0; i < sizeof(raw); i++) {
-        id[2 * i] = hex[raw[i] >> 4];
-        id[2 * i + 1] = hex[raw[i] & 15];
-    }
-    id[sizeof(raw) * 2] = '\0';
+    words[0] = next_id_word();
+    words[1] = next_id_word();
+    id = arena_alloc(r->arena, 25);
+    for (int i = 0; i < 24; i++)
+        id[i] = hex[(words[i / 16] >> (4 * (i % 16))) & 15];
+    id[24] = '\0';
     r->request_id = id;
 }
 
@@ -335,6 +356,7 @@ void http_response_reset(struct http_response *resp)
 
 void http_response_free(struct http_response *resp)
 {
+    buf_free(&resp->out);
     buf_free(&resp->headers);
     buf_free(&resp->body);
 }
@@ -378,26 +400,39 @@ const char *http_reason(int status)
     }
 }
 
+/* Append "Name: value\r\n" without printf: this runs for every response. */
+static void put_header(struct buf *b, const char *name, const char *value)
+{
+    buf_puts(b, name);
+    buf_puts(b, ": ");
+    buf_puts(b, value);
+    buf_puts(b, "\r\n");
+}
+
 int http_send(struct http_request *r, struct http_response *resp)
 {
-    struct buf head = BUF_INIT;
-    int rc;
+    struct buf *out = &resp->out;
+    char number[24];
 
-    buf_printf(&head, "Status: %d %s\r\n", resp->status, http_reason(resp->status));
+    buf_reset(out);
+    snprintf(number, sizeof(number), "%d ", resp->status);
+    buf_puts(out, "Status: ");
+    buf_puts(out, number);
+    buf_puts(out, http_reason(resp->status));
+    buf_puts(out, "\r\n");
     if (resp->content_type)
-        buf_printf(&head, "Content-Type: %s\r\n", resp->content_type);
-    buf_printf(&head, "Content-Length: %zu\r\n", resp->body.len);
-    buf_printf(&head, "X-Request-Id: %s\r\n", r->request_id);
+        put_header(out, "Content-Type", resp->content_type);
+    snprintf(number, sizeof(number), "%zu", resp->body.len);
+    put_header(out, "Content-Length", number);
+    put_header(out, "X-Request-Id", r->request_id);
     if (strstr(buf_str(&resp->headers), "Cache-Control:") == NULL)
-        buf_puts(&head, "Cache-Control: no-store\r\n");
-    buf_puts(&head, security_headers);
+        buf_puts(out, "Cache-Control: no-store\r\n");
+    buf_puts(out, security_headers);
     if (r->https)
-        buf_puts(&head, "Strict-Transport-Security: max-age=31536000\r\n");
-    buf_append(&head, resp->headers.data, resp->headers.len);
-    buf_puts(&head, "\r\n");
+        buf_puts(out, "Strict-Transport-Security: max-age=31536000\r\n");
+    buf_append(out, resp->headers.data, resp->headers.len);
+    buf_puts(out, "\r\n");
     if (strcmp(r->method, "HEAD") != 0)
-        buf_append(&head, resp->body.data, resp->body.len);
-    rc = r->io->write(r->io_ctx, head.data, head.len);
-    buf_free(&head);
-    return rc;
+        buf_append(out, resp->body.data, resp->body.len);
+    return r->io->write(r->io_ctx, out->data, out->len);
 }

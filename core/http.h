@@ -96,6 +96,7 @@ struct http_response {
     const char *content_type;  /* NULL for no body */
     struct buf headers;        /* extra "Name: value\r\n" lines */
     struct buf body;           /* the body */
+    struct buf out;            /* the wire form, built by http_send; reused */
 };
 
 void http_response_init(struct http_response *resp);
