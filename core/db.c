@@ -53,6 +53,7 @@ int db_open(struct db *db, const char *path, const struct db_options *opt, struc
     db->path = xstrdup(path);
     db->busy_timeout_ms = opt->busy_timeout_ms;
     db->checkpoint_pages = opt->checkpoint_pages;
+    db->checkpoint_after = opt->checkpoint_pages;
     if (opt->create)
         flags |= SQLITE_OPEN_CREATE;
     else if (access(path, F_OK) != 0) {
@@ -265,20 +266,38 @@ int db_begin_write(struct db *db, struct gh_error *err)
     return 0;
 }
 
-/* The checkpoint itself; the caller holds the write lock. */
+/*
+ * How long a checkpoint waits for readers to leave the WAL. It runs under
+ * the write lock, so writers wait this long at worst; a checkpoint that
+ * cannot finish now is simply tried again after a later commit.
+ */
+#define CHECKPOINT_READER_WAIT_MS 50
+
+/*
+ * The checkpoint itself; the caller holds the write lock. RESTART rather
+ * than PASSIVE: it also waits (briefly) for readers still using the WAL, so
+ * that the next writer starts the WAL over from its beginning. With only
+ * PASSIVE checkpoints, steady readers keep the WAL from ever restarting and
+ * it grows without bound (the unit tests show both).
+ */
 static int checkpoint_locked(struct db *db, int *pages_left, struct gh_error *err)
 {
-    int nlog = 0, nckpt = 0;
-    int rc = sqlite3_wal_checkpoint_v2(db->conn, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+    int nlog = 0, nckpt = 0, rc;
 
+    sqlite3_busy_timeout(db->conn, CHECKPOINT_READER_WAIT_MS);
+    rc = sqlite3_wal_checkpoint_v2(db->conn, NULL, SQLITE_CHECKPOINT_RESTART, &nlog, &nckpt);
+    sqlite3_busy_timeout(db->conn, db->busy_timeout_ms);
     if (rc != SQLITE_OK && !busy_code(rc)) {
         log_sql_error(db, "checkpoint failed", NULL, rc);
         return gh_fail(err, GH_INTERNAL, "database error");
     }
     if (pages_left)
         *pages_left = nlog > nckpt ? nlog - nckpt : 0;
-    db->wal_pages = 0;
-    log_debug("checkpoint of %s: %d of %d WAL pages copied back", db->path, nckpt, nlog);
+    /* When readers kept it from finishing, wait for a quarter more pages before
+       trying again, rather than making every commit wait for them. */
+    db->checkpoint_after = rc == SQLITE_OK ? db->checkpoint_pages : nlog + db->checkpoint_pages / 4;
+    log_debug("checkpoint of %s: %d of %d WAL pages copied back%s", db->path, nckpt, nlog,
+              rc == SQLITE_OK ? "" : " (readers still busy; retried after a later commit)");
     return 0;
 }
 
@@ -294,7 +313,7 @@ int db_commit(struct db *db, struct gh_error *err)
     }
     rc = 0;
     /* Still under the write lock: no commit can race this checkpoint. */
-    if (db->wal_pages >= db->checkpoint_pages)
+    if (db->wal_pages >= db->checkpoint_after)
         checkpoint_locked(db, NULL, NULL);
 out:
     db->in_write = 0;

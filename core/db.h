@@ -12,6 +12,12 @@
  * number of pages, happens while that lock is still held. Closing a
  * connection never checkpoints either.
  *
+ * Checkpoints are RESTART checkpoints that wait up to 50 ms for readers to
+ * leave the WAL, so the next writer starts it over and its file stays near
+ * wal_checkpoint_pages. Reads must therefore stay short: a reader that
+ * holds a snapshot for long delays the restart (the WAL then grows until it
+ * lets go). Never keep a read transaction open while waiting for anything.
+ *
  * Failing SQL is logged with sqlite3_errmsg and the request id; callers get
  * a gh_error without SQL in it.
  */
@@ -38,6 +44,7 @@ struct db {
     int busy_timeout_ms;                       /* how long to wait for the write lock */
     int checkpoint_pages;                      /* checkpoint when the WAL exceeds this */
     int wal_pages;                             /* WAL size after the last commit, in pages */
+    int checkpoint_after;                      /* checkpoint once wal_pages reaches this */
     int in_write;                              /* inside db_begin_write .. commit/rollback */
     struct db_cached cache[DB_STMT_CACHE];     /* hot statements */
     int ncache;                                /* entries in use in cache */

@@ -119,10 +119,6 @@ int json_get_string(json_t *obj, const char *key, int required, size_t minlen, s
         field_error(e, key, "must be a string");
         return -1;
     }
-    if (strlen(json_string_value(v)) != json_string_length(v)) {
-        field_error(e, key, "must not contain NUL characters");
-        return -1;
-    }
     n = utf8_length(json_string_value(v));
     if (n < minlen || n > maxlen) {
         field_error(e, key, "must be %zu to %zu characters long", minlen, maxlen);
