@@ -9,7 +9,7 @@
 #include "../core/config.h"
 
 #define EXIT_REFUSED 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE   2
 
 struct command {
     const char *group;   /* "init", "config", "user", ... */

@@ -37,8 +37,8 @@ int cmd_init(const char *config_path, int argc, char **argv)
         goto out;
     }
     db_close(&db);
-    printf("database %s: schema version %d (%d migration%s applied now)\n", cfg.database,
-           version, applied, applied == 1 ? "" : "s");
+    printf("database %s: schema version %d (%d migration%s applied now)\n", cfg.database, version,
+           applied, applied == 1 ? "" : "s");
 
     if (signkey_create(cfg.signing_key, &created, &err) != 0) {
         fprintf(stderr, "gatehouse init: %s\n", err.message);

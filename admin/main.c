@@ -27,9 +27,8 @@ static void usage(FILE *to)
     fprintf(to, "usage: gatehouse [--config FILE] COMMAND [ARGS...]\n\ncommands:\n");
     for (size_t i = 0; i < ncommands; i++) {
         char words[64];
-        snprintf(words, sizeof(words), "%s%s%s %s", commands[i].group,
-                 commands[i].name ? " " : "", commands[i].name ? commands[i].name : "",
-                 commands[i].usage);
+        snprintf(words, sizeof(words), "%s%s%s %s", commands[i].group, commands[i].name ? " " : "",
+                 commands[i].name ? commands[i].name : "", commands[i].usage);
         fprintf(to, "  %-36s %s\n", words, commands[i].summary);
     }
     fprintf(to, "\n--config FILE defaults to $GATEHOUSE_CONFIG, else "

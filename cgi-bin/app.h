@@ -21,10 +21,10 @@ struct app {
 
 /* What one request thread owns, reused from request to request. */
 struct thread_state {
-    struct arena arena;          /* reset after every request */
-    struct db db;                /* this thread's connection, opened on first use */
-    int db_open;                 /* whether db is open */
-    struct http_response resp;   /* buffers reused across requests */
+    struct arena arena;        /* reset after every request */
+    struct db db;              /* this thread's connection, opened on first use */
+    int db_open;               /* whether db is open */
+    struct http_response resp; /* buffers reused across requests */
 };
 
 /* What a handler gets: the request, where to answer, and the means to. */
@@ -41,8 +41,8 @@ struct request_ctx {
 struct db *ctx_db(struct request_ctx *ctx, struct gh_error *err);
 
 /* Serve one request end to end: parse, route, check, handle, send. */
-void dispatch(const struct app *app, struct thread_state *t, char **envp,
-              const struct http_io *io, void *io_ctx);
+void dispatch(const struct app *app, struct thread_state *t, char **envp, const struct http_io *io,
+              void *io_ctx);
 
 void thread_state_init(struct thread_state *t);
 void thread_state_free(struct thread_state *t);

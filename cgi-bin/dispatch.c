@@ -51,8 +51,8 @@ static void reply_unrouted(struct request_ctx *ctx, int rc, struct buf *allow)
     }
 }
 
-void dispatch(const struct app *app, struct thread_state *t, char **envp,
-              const struct http_io *io, void *io_ctx)
+void dispatch(const struct app *app, struct thread_state *t, char **envp, const struct http_io *io,
+              void *io_ctx)
 {
     struct http_request req;
     struct buf allow = BUF_INIT;
@@ -80,6 +80,11 @@ void dispatch(const struct app *app, struct thread_state *t, char **envp,
             snprintf(msg, sizeof(msg), "the body is larger than %ld bytes",
                      app->cfg.max_body_bytes);
             reply_error(&ctx, 413, "payload_too_large", msg, NULL);
+        } else if ((ctx.route->flags & R_JSON) && req.content_length > 0 &&
+                   !http_content_type_is(&req, "application/json")) {
+            /* JSON endpoints take JSON bodies only, whatever the method. */
+            reply_error(&ctx, 415, "unsupported_media_type",
+                        "this endpoint takes Content-Type: application/json", NULL);
         } else {
             ctx.route->handler(&ctx);
             if (!ctx.replied) {
@@ -97,8 +102,8 @@ void dispatch(const struct app *app, struct thread_state *t, char **envp,
     if (log_get_level() <= LOG_DEBUG || ms > 500)
         log_fields(ms > 500 ? LOG_WARN : LOG_DEBUG,
                    json_pack("{s:s, s:s, s:s, s:i, s:f}", "method", req.method, "path", req.path,
-                             "route", ctx.route ? ctx.route->pattern : "", "status",
-                             t->resp.status, "duration_ms", ms),
+                             "route", ctx.route ? ctx.route->pattern : "", "status", t->resp.status,
+                             "duration_ms", ms),
                    "request");
     log_set_request_id(NULL);
     buf_free(&allow);

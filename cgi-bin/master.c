@@ -26,7 +26,7 @@
 #include "listen.h"
 
 /* More deaths than this within CRASH_WINDOW_NS means a crash loop: slow down. */
-#define CRASH_BURST 10
+#define CRASH_BURST     10
 #define CRASH_WINDOW_NS 10000000000LL
 
 struct master {
@@ -105,8 +105,8 @@ static int alive(struct master *m)
 /* Stop every worker: SIGTERM, then SIGKILL for any still there after the grace. */
 static void stop_all(struct master *m, sigset_t *wait_set)
 {
-    int64_t deadline = time_mono_ns() + ((int64_t)m->app->cfg.shutdown_grace_seconds + 2) *
-                                            1000000000;
+    int64_t deadline =
+        time_mono_ns() + ((int64_t)m->app->cfg.shutdown_grace_seconds + 2) * 1000000000;
 
     for (int i = 0; i < m->nworkers; i++)
         if (m->pids[i])

@@ -101,8 +101,8 @@ static void drain(struct pool *pool, int grace_seconds)
         struct timespec ts = {0, 20000000};
         nanosleep(&ts, NULL);
     }
-    log_warn("%d request(s) still running after %d s; stopping anyway",
-             atomic_load(&pool->busy), grace_seconds);
+    log_warn("%d request(s) still running after %d s; stopping anyway", atomic_load(&pool->busy),
+             grace_seconds);
 }
 
 void pool_run(const struct app *app, int listen_fd)

@@ -73,9 +73,10 @@ void reply_error(struct request_ctx *ctx, int status, const char *code, const ch
     char status_text[8];
 
     if (status >= 500)
-        log_fields(LOG_ERROR, json_pack("{s:s, s:s, s:i}", "path", ctx->req->path, "code", code,
-                                        "status", status),
-                   "answered %d: %s", status, message);
+        log_fields(
+            LOG_ERROR,
+            json_pack("{s:s, s:s, s:i}", "path", ctx->req->path, "code", code, "status", status),
+            "answered %d: %s", status, message);
     if (speaks_json(ctx)) {
         set_json(ctx, status, envelope_error(code, message, details, ctx->req->request_id));
         return;

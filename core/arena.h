@@ -18,7 +18,10 @@ struct arena {
     size_t used;              /* bytes handed out from head */
 };
 
-#define ARENA_INIT {NULL, 0}
+#define ARENA_INIT                                                                                 \
+    {                                                                                              \
+        NULL, 0                                                                                    \
+    }
 
 /* Allocate size bytes aligned for any type; never NULL. */
 void *arena_alloc(struct arena *a, size_t size);

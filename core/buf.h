@@ -17,7 +17,10 @@ struct buf {
     size_t size; /* bytes allocated */
 };
 
-#define BUF_INIT {NULL, 0, 0}
+#define BUF_INIT                                                                                   \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* Make room for at least extra more bytes (plus the NUL). */
 void buf_grow(struct buf *b, size_t extra);

@@ -31,8 +31,14 @@ struct key {
     const char *def;    /* the default, parsed like a value from the file */
 };
 
-#define STR(field, type, def) {#field, type, offsetof(struct config, field), 0, 0, def}
-#define INT(field, min, max, def) {#field, KEY_INT, offsetof(struct config, field), min, max, def}
+#define STR(field, type, def)                                                                      \
+    {                                                                                              \
+#field, type, offsetof(struct config, field), 0, 0, def                                    \
+    }
+#define INT(field, min, max, def)                                                                  \
+    {                                                                                              \
+#field, KEY_INT, offsetof(struct config, field), min, max, def                             \
+    }
 
 /* Every key Gatehouse knows; conf/gatehouse.conf documents each one. */
 static const struct key keys[] = {
@@ -153,8 +159,7 @@ static int read_file(const char *path, struct config *cfg, struct buf *errors)
     FILE *f = fopen(path, "r");
 
     if (f == NULL) {
-        buf_printf(errors, "%s: cannot read the configuration file: %s\n", path,
-                   strerror(errno));
+        buf_printf(errors, "%s: cannot read the configuration file: %s\n", path, strerror(errno));
         problems++;
         goto done;
     }
@@ -233,8 +238,8 @@ static int read_environment(struct config *cfg, struct buf *errors)
             continue;
         k = key_find(name);
         if (k == NULL) {
-            buf_printf(errors, "environment GATEHOUSE_%.*s: unknown key '%s'\n", (int)n,
-                       *e + 10, name);
+            buf_printf(errors, "environment GATEHOUSE_%.*s: unknown key '%s'\n", (int)n, *e + 10,
+                       name);
             problems++;
             continue;
         }

@@ -37,13 +37,12 @@ static int wal_hook(void *arg, sqlite3 *conn, const char *name, int pages)
 
 int db_open(struct db *db, const char *path, const struct db_options *opt, struct gh_error *err)
 {
-    static const char *const pragmas =
-        "PRAGMA journal_mode=WAL;"
-        "PRAGMA synchronous=FULL;"
-        "PRAGMA foreign_keys=ON;"
-        "PRAGMA mmap_size=0;"
-        "PRAGMA trusted_schema=OFF;"
-        "PRAGMA journal_size_limit=67108864;";
+    static const char *const pragmas = "PRAGMA journal_mode=WAL;"
+                                       "PRAGMA synchronous=FULL;"
+                                       "PRAGMA foreign_keys=ON;"
+                                       "PRAGMA mmap_size=0;"
+                                       "PRAGMA trusted_schema=OFF;"
+                                       "PRAGMA journal_size_limit=67108864;";
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
     struct buf lockpath = BUF_INIT;
     int rc;
@@ -150,8 +149,8 @@ static int bind_result(sqlite3_stmt *stmt, const char *name, int rc)
     if (rc == SQLITE_OK)
         return 0;
     log_fields(LOG_ERROR,
-               json_pack("{s:s, s:s, s:s}", "sql", sqlite3_sql(stmt), "param", name,
-                         "sqlite_error", sqlite3_errstr(rc)),
+               json_pack("{s:s, s:s, s:s}", "sql", sqlite3_sql(stmt), "param", name, "sqlite_error",
+                         sqlite3_errstr(rc)),
                "bind failed");
     return -1;
 }
@@ -392,8 +391,9 @@ int db_migrate(struct db *db, int *applied, struct gh_error *err)
             goto fail;
         st = db_prepare(db, record_sql);
         time_format_rfc3339(time_now_ms(), at);
-        if (st == NULL || db_bind_int64(st, ":v", m->version) || db_bind_text(st, ":name", m->name) ||
-            db_bind_text(st, ":at", at) || db_step(db, st, err) != SQLITE_DONE) {
+        if (st == NULL || db_bind_int64(st, ":v", m->version) ||
+            db_bind_text(st, ":name", m->name) || db_bind_text(st, ":at", at) ||
+            db_step(db, st, err) != SQLITE_DONE) {
             db_reset(st);
             gh_fail(err, GH_INTERNAL, "cannot record migration %d", m->version);
             goto fail;

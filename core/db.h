@@ -33,21 +33,21 @@
 #define DB_STMT_CACHE 64
 
 struct db_cached {
-    const char *sql;      /* the statement text, compared by address first */
-    sqlite3_stmt *stmt;   /* prepared once, reset after each use */
+    const char *sql;    /* the statement text, compared by address first */
+    sqlite3_stmt *stmt; /* prepared once, reset after each use */
 };
 
 struct db {
-    sqlite3 *conn;                             /* the SQLite connection */
-    char *path;                                /* the database file */
-    int lock_fd;                               /* open "<path>-wlock", flocked by writers */
-    int busy_timeout_ms;                       /* how long to wait for the write lock */
-    int checkpoint_pages;                      /* checkpoint when the WAL exceeds this */
-    int wal_pages;                             /* WAL size after the last commit, in pages */
-    int checkpoint_after;                      /* checkpoint once wal_pages reaches this */
-    int in_write;                              /* inside db_begin_write .. commit/rollback */
-    struct db_cached cache[DB_STMT_CACHE];     /* hot statements */
-    int ncache;                                /* entries in use in cache */
+    sqlite3 *conn;                         /* the SQLite connection */
+    char *path;                            /* the database file */
+    int lock_fd;                           /* open "<path>-wlock", flocked by writers */
+    int busy_timeout_ms;                   /* how long to wait for the write lock */
+    int checkpoint_pages;                  /* checkpoint when the WAL exceeds this */
+    int wal_pages;                         /* WAL size after the last commit, in pages */
+    int checkpoint_after;                  /* checkpoint once wal_pages reaches this */
+    int in_write;                          /* inside db_begin_write .. commit/rollback */
+    struct db_cached cache[DB_STMT_CACHE]; /* hot statements */
+    int ncache;                            /* entries in use in cache */
 };
 
 struct db_options {

@@ -127,8 +127,7 @@ static void parse_cookies(struct arena *a, const char *s, struct http_params *p)
             const char *v = eq + 1;
             while (vlen > 0 && isspace((unsigned char)v[vlen - 1]))
                 vlen--;
-            params_add(p, cap, arena_strndup(a, s, (size_t)(eq - s)),
-                       arena_strndup(a, v, vlen));
+            params_add(p, cap, arena_strndup(a, s, (size_t)(eq - s)), arena_strndup(a, v, vlen));
         }
         if (end == NULL)
             break;
@@ -242,15 +241,16 @@ void http_request_init(struct http_request *r, struct arena *a, char **envp,
         r->path = path_info;
     else if (request_uri && *request_uri) {
         const char *q = strchr(request_uri, '?');
-        r->path = http_url_decode(a, request_uri, q ? (size_t)(q - request_uri)
-                                                    : strlen(request_uri), 0);
+        r->path =
+            http_url_decode(a, request_uri, q ? (size_t)(q - request_uri) : strlen(request_uri), 0);
     }
     if (r->path == NULL || r->path[0] != '/')
         r->path = "/";
 
     /* Only nginx reaches the socket, so its X-Forwarded-Proto can be believed. */
     proto = http_header(r, "x-forwarded-proto");
-    r->https = (https && strcasecmp(https, "on") == 0) || (proto && strcasecmp(proto, "https") == 0);
+    r->https =
+        (https && strcasecmp(https, "on") == 0) || (proto && strcasecmp(proto, "https") == 0);
     http_parse_urlencoded(a, r->query, strlen(r->query), &r->params);
     parse_cookies(a, http_header(r, "cookie") ? http_header(r, "cookie") : "", &r->cookies);
     assign_request_id(r);
@@ -379,24 +379,42 @@ void http_add_header(struct http_response *resp, const char *name, const char *v
 const char *http_reason(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Unknown";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 303:
+        return "See Other";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Unknown";
     }
 }
 

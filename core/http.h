@@ -37,24 +37,24 @@ struct http_params {
 };
 
 struct http_request {
-    struct arena *arena;        /* owner of everything below */
-    const char *method;         /* "GET", "POST", ... */
-    const char *path;           /* decoded, normalised path ("/api/v1/me") */
-    const char *query;          /* raw query string, "" when none */
-    const char *content_type;   /* Content-Type header, "" when none */
-    long long content_length;   /* declared body length, 0 when none */
-    const char *remote_addr;    /* the client as nginx saw it */
-    int https;                  /* served over TLS (HTTPS param or X-Forwarded-Proto) */
-    const char *request_id;     /* echoed X-Request-Id or a generated one */
-    struct http_params headers; /* HTTP_* parameters as lower-case header names */
-    struct http_params params;  /* query parameters, decoded */
-    struct http_params form;    /* urlencoded form fields, once http_read_form() ran */
-    struct http_params cookies; /* Cookie header, parsed */
+    struct arena *arena;            /* owner of everything below */
+    const char *method;             /* "GET", "POST", ... */
+    const char *path;               /* decoded, normalised path ("/api/v1/me") */
+    const char *query;              /* raw query string, "" when none */
+    const char *content_type;       /* Content-Type header, "" when none */
+    long long content_length;       /* declared body length, 0 when none */
+    const char *remote_addr;        /* the client as nginx saw it */
+    int https;                      /* served over TLS (HTTPS param or X-Forwarded-Proto) */
+    const char *request_id;         /* echoed X-Request-Id or a generated one */
+    struct http_params headers;     /* HTTP_* parameters as lower-case header names */
+    struct http_params params;      /* query parameters, decoded */
+    struct http_params form;        /* urlencoded form fields, once http_read_form() ran */
+    struct http_params cookies;     /* Cookie header, parsed */
     struct http_params path_params; /* {name} segments matched by the router */
-    struct buf body;            /* the body, once http_read_body() ran */
-    int body_state;             /* 0 unread, 1 read, -1 failed */
-    const struct http_io *io;   /* transport */
-    void *io_ctx;               /* transport's own state */
+    struct buf body;                /* the body, once http_read_body() ran */
+    int body_state;                 /* 0 unread, 1 read, -1 failed */
+    const struct http_io *io;       /* transport */
+    void *io_ctx;                   /* transport's own state */
 };
 
 /*
@@ -92,11 +92,11 @@ void http_parse_urlencoded(struct arena *a, const char *s, size_t len, struct ht
 char *http_url_decode(struct arena *a, const char *s, size_t len, int plus);
 
 struct http_response {
-    int status;                /* 200, 404, ... */
-    const char *content_type;  /* NULL for no body */
-    struct buf headers;        /* extra "Name: value\r\n" lines */
-    struct buf body;           /* the body */
-    struct buf out;            /* the wire form, built by http_send; reused */
+    int status;               /* 200, 404, ... */
+    const char *content_type; /* NULL for no body */
+    struct buf headers;       /* extra "Name: value\r\n" lines */
+    struct buf body;          /* the body */
+    struct buf out;           /* the wire form, built by http_send; reused */
 };
 
 void http_response_init(struct http_response *resp);

@@ -75,7 +75,8 @@ void json_reject_unknown(json_t *obj, const char *const allowed[], struct field_
     const char *key;
     json_t *value;
 
-    json_object_foreach(obj, key, value) {
+    json_object_foreach(obj, key, value)
+    {
         int known = 0;
         for (const char *const *a = allowed; *a; a++)
             if (strcmp(*a, key) == 0) {
@@ -147,8 +148,7 @@ int json_get_int(json_t *obj, const char *key, int required, long long min, long
     return 1;
 }
 
-int json_get_number(json_t *obj, const char *key, int required, double *out,
-                    struct field_errors *e)
+int json_get_number(json_t *obj, const char *key, int required, double *out, struct field_errors *e)
 {
     json_t *v = field(obj, key, required, e);
 

@@ -26,7 +26,10 @@ struct field_errors {
     int count;       /* entries in details */
 };
 
-#define FIELD_ERRORS_INIT {NULL, 0}
+#define FIELD_ERRORS_INIT                                                                          \
+    {                                                                                              \
+        NULL, 0                                                                                    \
+    }
 
 void field_error(struct field_errors *e, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -9,7 +9,8 @@
 #include <unistd.h>
 
 #define MAGIC "gatehouse-ed25519-v1\n"
-#define B64_LEN sodium_base64_ENCODED_LEN(crypto_sign_SECRETKEYBYTES, sodium_base64_VARIANT_ORIGINAL)
+#define B64_LEN                                                                                    \
+    sodium_base64_ENCODED_LEN(crypto_sign_SECRETKEYBYTES, sodium_base64_VARIANT_ORIGINAL)
 
 int signkey_create(const char *path, int *created, struct gh_error *err)
 {
@@ -25,8 +26,7 @@ int signkey_create(const char *path, int *created, struct gh_error *err)
     if (fd < 0) {
         if (errno == EEXIST)
             return 0;
-        return gh_fail(err, GH_INTERNAL, "cannot create signing key %s: %s", path,
-                       strerror(errno));
+        return gh_fail(err, GH_INTERNAL, "cannot create signing key %s: %s", path, strerror(errno));
     }
     crypto_sign_keypair(pk, sk);
     memcpy(text, MAGIC, sizeof(MAGIC) - 1);

@@ -66,8 +66,7 @@ static int run_job(const struct job *job, const struct config *cfg, struct db *d
 }
 
 /* One pass over the jobs (or the one named), within the run-time budget. */
-static int run_once(const struct config *cfg, struct db *db, const struct job *only,
-                    int64_t now)
+static int run_once(const struct config *cfg, struct db *db, const struct job *only, int64_t now)
 {
     int64_t deadline = time_mono_ns() + (int64_t)cfg->worker_max_run_seconds * 1000000000;
     int failed = 0;
@@ -139,8 +138,9 @@ int main(int argc, char **argv)
         return 2;
     }
     if (now_text && time_parse_rfc3339(now_text, &now) != 0) {
-        fprintf(stderr, "gatehouse-worker: --now wants an RFC 3339 time such as "
-                        "2026-11-22T10:00:00Z, got '%s'\n",
+        fprintf(stderr,
+                "gatehouse-worker: --now wants an RFC 3339 time such as "
+                "2026-11-22T10:00:00Z, got '%s'\n",
                 now_text);
         return 2;
     }

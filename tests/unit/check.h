@@ -38,7 +38,7 @@ void check_fail(const char *file, int line, const char *fmt, ...)
     do {                                                                                           \
         const char *a_ = (a), *b_ = (b);                                                           \
         if (a_ == NULL || b_ == NULL ? a_ != b_ : strcmp(a_, b_) != 0)                             \
-            check_fail(__FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", #a,                     \
+            check_fail(__FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", #a,                    \
                        a_ ? a_ : "(null)", b_ ? b_ : "(null)");                                    \
     } while (0)
 

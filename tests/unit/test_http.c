@@ -4,11 +4,11 @@
 
 /* An in-memory transport: the body comes from `in`, the answer goes to `out`. */
 struct memio {
-    const char *in;   /* body bytes to hand out */
-    size_t inlen;     /* how many */
-    size_t pos;       /* handed out so far */
-    struct buf out;   /* what was written */
-    int abandoned;    /* abandon() was called */
+    const char *in; /* body bytes to hand out */
+    size_t inlen;   /* how many */
+    size_t pos;     /* handed out so far */
+    struct buf out; /* what was written */
+    int abandoned;  /* abandon() was called */
 };
 
 static long mem_read(void *ctx, char *dst, size_t n)
@@ -179,7 +179,8 @@ static void url_decoding_refuses_malformed_escapes(void)
 const struct unit_test http_tests[] = {
     {"http: CGI parameters, query, cookies, headers", parses_cgi_parameters},
     {"http: request ids echoed only when sane", request_ids_are_echoed_only_when_sane},
-    {"http: body read to its length, limit, short body", body_is_read_to_its_length_within_the_limit},
+    {"http: body read to its length, limit, short body",
+     body_is_read_to_its_length_within_the_limit},
     {"http: responses carry security headers; HEAD has no body", responses_carry_security_headers},
     {"http: url decoding refuses malformed escapes", url_decoding_refuses_malformed_escapes},
     {NULL, NULL},

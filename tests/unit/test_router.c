@@ -31,8 +31,8 @@ static void matches_literals_and_placeholders(void)
               3);
     CHECK_INT(p.count, 1);
     CHECK_STR(params_get(&p, "id"), "42");
-    CHECK_INT(router_match(table, N, "POST", "/api/v1/freezes/v0.02-final/violations/7/ack", &a,
-                           &p, &allow, &path_route),
+    CHECK_INT(router_match(table, N, "POST", "/api/v1/freezes/v0.02-final/violations/7/ack", &a, &p,
+                           &allow, &path_route),
               5);
     CHECK_STR(params_get(&p, "name"), "v0.02-final");
     CHECK_STR(params_get(&p, "vid"), "7");
@@ -58,9 +58,9 @@ static void unknown_paths_and_methods(void)
               ROUTER_METHOD_NOT_ALLOWED);
     CHECK_STR(buf_str(&allow), "GET, HEAD, POST");
     CHECK_INT(path_route, 1);
-    CHECK_INT(router_match(table, N, "GET", "/api/v1/approvals/9/votes", &a, &p, &allow,
-                           &path_route),
-              ROUTER_METHOD_NOT_ALLOWED);
+    CHECK_INT(
+        router_match(table, N, "GET", "/api/v1/approvals/9/votes", &a, &p, &allow, &path_route),
+        ROUTER_METHOD_NOT_ALLOWED);
     CHECK_STR(buf_str(&allow), "POST");
     arena_free(&a);
     buf_free(&allow);

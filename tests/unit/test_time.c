@@ -60,8 +60,8 @@ static void round_trips(void)
         time_format_rfc3339(t, out);
         CHECK_INT(time_parse_rfc3339(out, &ms), 0);
         if (ms != t) {
-            check_fail(__FILE__, __LINE__, "%s parsed to %lld, expected %lld", out,
-                       (long long)ms, (long long)t);
+            check_fail(__FILE__, __LINE__, "%s parsed to %lld, expected %lld", out, (long long)ms,
+                       (long long)t);
             break;
         }
     }

@@ -34,7 +34,8 @@ static void values_are_escaped_for_html(void)
     CHECK_INT(tpl_render("page.tpl", d, &out, &err), 0);
     CHECK(strstr(buf_str(&out), "<script>") == NULL);
     CHECK(strstr(buf_str(&out), "<img") == NULL);
-    CHECK_CONTAINS(buf_str(&out), "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;");
+    CHECK_CONTAINS(buf_str(&out),
+                   "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;");
     CHECK_CONTAINS(buf_str(&out), "<li>1</li><li>&quot;onmouseover=</li>");
     CHECK_CONTAINS(buf_str(&out), "<b>&lt;/b&gt;&lt;img src=x&gt;</b>");
     tpl_dict_free(d);

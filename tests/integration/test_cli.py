@@ -1,0 +1,100 @@
+"""The command-line contract: exit codes and messages of the three programs."""
+
+import os
+import subprocess
+import tempfile
+
+from stack import REPO
+
+ADMIN = os.path.join(REPO, "bin/gatehouse")
+WORKER = os.path.join(REPO, "bin/gatehouse-worker")
+APP = os.path.join(REPO, "cgi-bin/gatehouse.fcgi")
+
+
+def run(*args, env=None):
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, **(env or {})), stdin=subprocess.DEVNULL)
+
+
+def write_conf(text):
+    d = tempfile.mkdtemp(prefix="gh-cli-", dir="/tmp")
+    path = os.path.join(d, "gatehouse.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    return d, path
+
+
+def test_config_check_names_file_line_and_key():
+    d, path = write_conf("database = gh.db\nworkers = none\nbogus = 1\n")
+    r = run(ADMIN, "--config", path, "config", "check")
+    assert r.returncode == 2
+    assert f"{path}:2: key 'workers': expected an integer from 1 to 64" in r.stderr
+    assert f"{path}:3: unknown key 'bogus'" in r.stderr
+    # Every program refuses the same configuration the same way.
+    assert run(WORKER, "--config", path, "run", "--once").returncode == 2
+    r = run(APP, "--config", path)
+    assert r.returncode == 2 and "unknown key 'bogus'" in r.stderr
+
+
+def test_config_check_accepts_the_sample_and_the_environment_overrides():
+    sample = os.path.join(REPO, "conf/gatehouse.conf")
+    r = run(ADMIN, "--config", sample, "config", "check")
+    assert r.returncode == 0, r.stderr
+    assert "is valid" in r.stdout
+    r = run(ADMIN, "config", "check", env={"GATEHOUSE_CONFIG": sample, "GATEHOUSE_WORKERS": "7"})
+    assert r.returncode == 0 and "workers = 7" in r.stdout
+    r = run(ADMIN, "--config", sample, "config", "check", env={"GATEHOUSE_WORKERS": "x"})
+    assert r.returncode == 2 and "environment GATEHOUSE_WORKERS" in r.stderr
+
+
+def test_init_creates_then_keeps():
+    d, path = write_conf("database = gh.db\nsigning_key = signing.key\n")
+    r = run(ADMIN, "--config", path, "init")
+    assert r.returncode == 0, r.stderr
+    assert "1 migration applied now" in r.stdout and "created" in r.stdout
+    assert oct(os.stat(os.path.join(d, "signing.key")).st_mode & 0o777) == "0o600"
+    r = run(ADMIN, "--config", path, "init")
+    assert r.returncode == 0 and "0 migrations applied now" in r.stdout
+    assert "already present, kept" in r.stdout
+
+
+def test_usage_errors_exit_2():
+    assert run(ADMIN).returncode == 2
+    assert run(ADMIN, "frobnicate").returncode == 2
+    assert run(ADMIN, "help").returncode == 0
+    assert run(WORKER).returncode == 2
+    assert run(WORKER, "run").returncode == 2
+    assert run(WORKER, "run", "--once", "--job", "checkpoint-wal").returncode == 2
+
+
+def test_worker_runs_its_jobs_once():
+    d, path = write_conf("database = gh.db\nsigning_key = signing.key\n")
+    assert run(ADMIN, "--config", path, "init").returncode == 0
+    r = run(WORKER, "--config", path, "run", "--once")
+    assert r.returncode == 0, r.stderr
+    assert "checkpoint-wal: ok" in r.stdout
+    r = run(WORKER, "--config", path, "run", "--once", "--now", "2026-11-22T10:00:00Z")
+    assert r.returncode == 0
+    r = run(WORKER, "--config", path, "run", "--once", "--now", "yesterday")
+    assert r.returncode == 2 and "RFC 3339" in r.stderr
+    r = run(WORKER, "--config", path, "run", "--job", "no-such-job")
+    assert r.returncode == 2 and "no job named" in r.stderr
+    r = run(WORKER, "--config", path, "run", "--job", "checkpoint-wal")
+    assert r.returncode == 0 and "checkpoint-wal: ok" in r.stdout
+
+
+def test_worker_without_database_fails_and_says_so():
+    d, path = write_conf("database = missing.db\n")
+    r = run(WORKER, "--config", path, "run", "--once")
+    assert r.returncode == 1
+    assert "gatehouse init" in r.stderr
+
+
+def test_the_app_answers_one_request_as_cgi():
+    d, path = write_conf(f"database = gh.db\nsigning_key = signing.key\ntemplates = {REPO}/templates\n")
+    assert run(ADMIN, "--config", path, "init").returncode == 0
+    r = run(APP, "--config", path, env={"GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": "GET",
+                                        "PATH_INFO": "/readyz", "SCRIPT_NAME": "/gatehouse.fcgi"})
+    assert r.returncode == 0
+    assert r.stdout.splitlines()[0] == "Status: 200 OK"
+    assert '"status":"ready"' in r.stdout
