@@ -52,10 +52,14 @@ PROGRAMS = cgi-bin/gatehouse.fcgi bin/gatehouse-worker bin/gatehouse
 .PHONY: all deps run test unit bench install clean format format-check check-templates FORCE
 all: check-templates $(PROGRAMS)
 
-# Rebuild everything when the flags change (SAN=1 and back).
+# Recompile when the flags change; relink the programs when the mode changes
+# (SAN=1 and back: each mode keeps its own objects, the programs are shared).
 $(BUILD)/flags: FORCE
 	@mkdir -p $(@D)
 	@echo '$(CFLAGS) $(CXXFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CFLAGS) $(CXXFLAGS) $(LDFLAGS)' > $@
+build/mode: FORCE
+	@mkdir -p $(@D)
+	@echo '$(BUILD)' | cmp -s - $@ || echo '$(BUILD)' > $@
 
 $(BUILD)/%.o: %.c $(BUILD)/flags
 	@mkdir -p $(@D)
@@ -69,24 +73,30 @@ $(BUILD)/%.o: %.cc $(BUILD)/flags
 
 $(BUILD)/cgi-bin/openapi_blob.o: cgi-bin/openapi_blob.S docs/openapi.json $(BUILD)/flags
 	@mkdir -p $(@D)
-	$(CC) -c $< -o $@
+	@echo "  AS      $<"
+	@$(CC) -c $< -o $@
 
 $(BUILD)/libcore.a: $(CORE_OBJ)
-	$(AR) rcs $@ $^
+	@echo "  AR      $@"
+	@$(AR) rcs $@ $^
 
-cgi-bin/gatehouse.fcgi: $(APP_OBJ) $(BUILD)/libcore.a
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+cgi-bin/gatehouse.fcgi: $(APP_OBJ) $(BUILD)/libcore.a build/mode
+	@echo "  LINK    $@"
+	@$(CXX) $(LDFLAGS) -o $@ $(filter-out build/mode,$^) $(LDLIBS)
 
-bin/gatehouse-worker: $(WORKER_OBJ) $(BUILD)/libcore.a
+bin/gatehouse-worker: $(WORKER_OBJ) $(BUILD)/libcore.a build/mode
 	@mkdir -p bin
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LINK    $@"
+	@$(CXX) $(LDFLAGS) -o $@ $(filter-out build/mode,$^) $(LDLIBS)
 
-bin/gatehouse: $(ADMIN_OBJ) $(BUILD)/libcore.a
+bin/gatehouse: $(ADMIN_OBJ) $(BUILD)/libcore.a build/mode
 	@mkdir -p bin
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LINK    $@"
+	@$(CXX) $(LDFLAGS) -o $@ $(filter-out build/mode,$^) $(LDLIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libcore.a
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LINK    $@"
+	@$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Every template must start with HTML auto-escaping and never switch it off.
 check-templates:
@@ -116,12 +126,14 @@ format-check:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/templates \
-		$(DESTDIR)$(DATADIR)/static $(DESTDIR)$(DATADIR)/conf/plans
+		$(DESTDIR)$(DATADIR)/static $(DESTDIR)$(DATADIR)/conf
 	install -m 0755 cgi-bin/gatehouse.fcgi $(DESTDIR)$(LIBEXECDIR)/gatehouse.fcgi
 	install -m 0755 bin/gatehouse-worker bin/gatehouse $(DESTDIR)$(BINDIR)/
 	install -m 0644 templates/*.tpl $(DESTDIR)$(DATADIR)/templates/
 	install -m 0644 static/* $(DESTDIR)$(DATADIR)/static/
 	install -m 0644 conf/gatehouse.conf $(DESTDIR)$(DATADIR)/conf/gatehouse.conf.sample
+	install -m 0644 conf/nginx/fastcgi_gatehouse conf/nginx/gatehouse.conf conf/crontab \
+		conf/systemd/*.service conf/systemd/*.timer $(DESTDIR)$(DATADIR)/conf/
 	install -m 0644 docs/openapi.json $(DESTDIR)$(DATADIR)/openapi.json
 	@echo "installed under $(DESTDIR)$(PREFIX); see README.md, 'Operating it', for nginx, systemd and cron"
 

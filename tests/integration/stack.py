@@ -98,7 +98,25 @@ class Stack:
             return ""
 
     def sanitizer_reports(self):
-        return [l for l in self.app_log().splitlines() if any(m in l for m in SANITIZER_MARKS)]
+        """Sanitizer reports in the application log, except one known fault of
+        Debian's libfcgi 2.4.2 that a test provokes on purpose: a hostile
+        PARAMS record makes its ReadParams ask malloc for nameLen+valueLen+2
+        overflowed to ~2^64 bytes (CVE-2025-23016 class). The worker dies and
+        the master replaces it; the report is libfcgi's, not ours."""
+        lines = self.app_log().splitlines()
+        reports = []
+        for i, line in enumerate(lines):
+            if not any(m in line for m in SANITIZER_MARKS):
+                continue
+            pid = line.split("==")[1] if line.startswith("==") else None
+            frames = [l for l in lines[i + 1:i + 12] if l.strip().startswith("#")]
+            libfcgi_overflow = (
+                "requested allocation size 0xffffffff" in line
+                and len(frames) > 1 and "libfcgi.so" in frames[1]
+            )
+            if not libfcgi_overflow:
+                reports.append(line if pid is None else "[pid %s] %s" % (pid, line))
+        return reports
 
     # --- HTTP through nginx -------------------------------------------------
     def request(self, method, path, body=None, headers=None, timeout=10):

@@ -1,4 +1,8 @@
-/* Runs every unit test of core/ and prints "unit: N passed, N failed". */
+/*
+ * Runs every unit test of core/ and prints "unit: N passed, N failed".
+ *   unit-tests [TEXT]     only the tests whose name contains TEXT
+ *   unit-tests !TEXT      all but those
+ */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -36,7 +40,8 @@ int main(int argc, char **argv)
     for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
         for (const struct unit_test *t = groups[g]; t->name; t++) {
             char cmd[300];
-            if (only && strstr(t->name, only) == NULL)
+            if (only && only[0] == '!' ? strstr(t->name, only + 1) != NULL
+                                       : only && strstr(t->name, only) == NULL)
                 continue;
             snprintf(check_tmpdir, sizeof(check_tmpdir), "/tmp/gatehouse-unit.XXXXXX");
             if (mkdtemp(check_tmpdir) == NULL) {

@@ -243,6 +243,7 @@ const struct unit_test db_tests[] = {
     {"db: rollback leaves nothing; failing SQL is an error", rollback_leaves_nothing},
     {"db: WAL bounded under sustained writes (threads + processes)",
      wal_stays_bounded_under_sustained_writes},
-    {"db: control: without checkpoints the WAL grows", without_checkpoints_the_wal_grows},
+    {"db: control: sustained writes without checkpoints grow the WAL",
+     without_checkpoints_the_wal_grows},
     {NULL, NULL},
 };
