@@ -24,5 +24,19 @@ struct command {
 int cmd_init(const char *config_path, int argc, char **argv);
 /* config_check.c */
 int cmd_config_check(const char *config_path, int argc, char **argv);
+/* users.c */
+int cmd_user_add(const char *config_path, int argc, char **argv);
+int cmd_user_list(const char *config_path, int argc, char **argv);
+int cmd_user_roles(const char *config_path, int argc, char **argv);
+int cmd_user_disable(const char *config_path, int argc, char **argv);
+int cmd_user_passwd(const char *config_path, int argc, char **argv);
+/* tokens.c */
+int cmd_token_create(const char *config_path, int argc, char **argv);
+int cmd_token_list(const char *config_path, int argc, char **argv);
+int cmd_token_revoke(const char *config_path, int argc, char **argv);
+/* sources.c */
+int cmd_source_add(const char *config_path, int argc, char **argv);
+/* demo.c */
+int cmd_demo(const char *config_path, int argc, char **argv);
 
 #endif

@@ -18,6 +18,20 @@ static const struct command commands[] = {
     {"init", NULL, "", "create or migrate the database, create the signing key", cmd_init},
     {"config", "check", "[--quiet]", "validate the configuration, naming file, line and key",
      cmd_config_check},
+    {"user", "add", "NAME --role R[,R...] [--display TEXT] [--password-stdin] [--json]",
+     "add a user (without --password-stdin: API tokens only)", cmd_user_add},
+    {"user", "list", "[--json]", "list users, their roles and state", cmd_user_list},
+    {"user", "roles", "NAME R[,R...]", "replace a user's roles", cmd_user_roles},
+    {"user", "disable", "NAME", "disable a user and end their sessions at once", cmd_user_disable},
+    {"user", "passwd", "NAME --password-stdin", "set a password (12 to 128 characters)",
+     cmd_user_passwd},
+    {"token", "create", "--user NAME --name LABEL [--json]", "print a new API token, once",
+     cmd_token_create},
+    {"token", "list", "[--json]", "list tokens (never their secrets)", cmd_token_list},
+    {"token", "revoke", "ID", "revoke a token", cmd_token_revoke},
+    {"source", "add", "NAME [--json]", "print a new inbound webhook secret (whsec_...), once",
+     cmd_source_add},
+    {"demo", NULL, "", "load the demo data (users with printed passwords)", cmd_demo},
 };
 
 static const size_t ncommands = sizeof(commands) / sizeof(commands[0]);
@@ -26,10 +40,13 @@ static void usage(FILE *to)
 {
     fprintf(to, "usage: gatehouse [--config FILE] COMMAND [ARGS...]\n\ncommands:\n");
     for (size_t i = 0; i < ncommands; i++) {
-        char words[64];
+        char words[128];
         snprintf(words, sizeof(words), "%s%s%s %s", commands[i].group, commands[i].name ? " " : "",
                  commands[i].name ? commands[i].name : "", commands[i].usage);
-        fprintf(to, "  %-36s %s\n", words, commands[i].summary);
+        if (strlen(words) > 36)
+            fprintf(to, "  %s\n  %-36s %s\n", words, "", commands[i].summary);
+        else
+            fprintf(to, "  %-36s %s\n", words, commands[i].summary);
     }
     fprintf(to, "\n--config FILE defaults to $GATEHOUSE_CONFIG, else "
                 "/etc/gatehouse/gatehouse.conf\n");

@@ -13,6 +13,7 @@
 #include "../core/http.h"
 #include "../core/router.h"
 #include "../core/tpl.h"
+#include "../core/users.h"
 
 /* Read-only after start-up; shared by all threads of a process. */
 struct app {
@@ -35,6 +36,7 @@ struct request_ctx {
     struct http_response *resp;  /* the answer being built */
     const struct route *route;   /* the matched route, NULL before routing */
     int replied;                 /* a reply_* function has filled resp */
+    struct identity who;         /* the caller; who.via == AUTH_NONE when anonymous */
 };
 
 /* The thread's database connection, opened on first use; NULL with err filled. */

@@ -8,6 +8,7 @@
 #include "../core/log.h"
 #include "../core/timeutil.h"
 #include "app.h"
+#include "auth.h"
 #include "reply.h"
 #include "routes.h"
 
@@ -40,6 +41,46 @@ struct db *ctx_db(struct request_ctx *ctx, struct gh_error *err)
     return &t->db;
 }
 
+static int safe_method(const char *method)
+{
+    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+/*
+ * The route's demands on the caller: signed in unless R_PUBLIC, and one of
+ * its roles if it names any. Pages send an anonymous browser to the sign-in
+ * page and back. Returns 0, or -1 after answering.
+ */
+static int authorize(struct request_ctx *ctx)
+{
+    unsigned need = R_ROLES_OF(ctx->route->flags);
+
+    if (ctx->route->flags & R_PUBLIC)
+        return 0;
+    if (ctx->who.via == AUTH_NONE) {
+        if (ctx->route->flags & R_JSON) {
+            reply_error(ctx, 401, "unauthenticated", "sign in or send Authorization: Bearer", NULL);
+            http_add_header(ctx->resp, "WWW-Authenticate", "Bearer");
+        } else {
+            struct buf to = BUF_INIT;
+            buf_puts(&to, "/login?next=");
+            http_url_encode(&to, ctx->req->path);
+            if (*ctx->req->query) {
+                http_url_encode(&to, "?");
+                http_url_encode(&to, ctx->req->query);
+            }
+            reply_redirect(ctx, buf_str(&to));
+            buf_free(&to);
+        }
+        return -1;
+    }
+    if (need && !(ctx->who.roles & need)) {
+        reply_error(ctx, 403, "forbidden", "your roles do not allow this", NULL);
+        return -1;
+    }
+    return 0;
+}
+
 /* Answer requests that never reach a handler: unknown path or method. */
 static void reply_unrouted(struct request_ctx *ctx, int rc, struct buf *allow)
 {
@@ -56,7 +97,7 @@ void dispatch(const struct app *app, struct thread_state *t, char **envp, const 
 {
     struct http_request req;
     struct buf allow = BUF_INIT;
-    struct request_ctx ctx = {app, t, &req, &t->resp, NULL, 0};
+    struct request_ctx ctx = {app, t, &req, &t->resp, NULL, 0, {0}};
     int64_t started = time_mono_ns();
     double ms;
     int rc, path_route = -1;
@@ -75,11 +116,17 @@ void dispatch(const struct app *app, struct thread_state *t, char **envp, const 
         ctx.route = NULL;
     } else {
         ctx.route = &routes[rc];
-        if ((unsigned long long)req.content_length > (unsigned long long)app->cfg.max_body_bytes) {
+        if (authenticate(&ctx) != 0 || authorize(&ctx) != 0) {
+            /* answered: 401, a redirect to the sign-in page, or 403 */
+        } else if ((unsigned long long)req.content_length >
+                   (unsigned long long)app->cfg.max_body_bytes) {
             char msg[96];
             snprintf(msg, sizeof(msg), "the body is larger than %ld bytes",
                      app->cfg.max_body_bytes);
             reply_error(&ctx, 413, "payload_too_large", msg, NULL);
+        } else if (ctx.who.via == AUTH_SESSION && !safe_method(req.method) &&
+                   csrf_check(&ctx) != 0) {
+            /* answered 403 csrf_failed */
         } else if ((ctx.route->flags & R_JSON) && req.content_length > 0 &&
                    !http_content_type_is(&req, "application/json")) {
             /* JSON endpoints take JSON bodies only, whatever the method. */

@@ -91,6 +91,22 @@ void reply_error(struct request_ctx *ctx, int status, const char *code, const ch
     page_send(ctx, status, layout);
 }
 
+void reply_redirect(struct request_ctx *ctx, const char *location)
+{
+    http_response_reset(ctx->resp);
+    ctx->resp->status = 303;
+    ctx->resp->content_type = "text/plain; charset=utf-8";
+    buf_puts(&ctx->resp->body, "See Other\n");
+    http_add_header(ctx->resp, "Location", location);
+    ctx->replied = 1;
+}
+
+int local_path(const char *next)
+{
+    return next && next[0] == '/' && next[1] != '/' && next[1] != '\\' &&
+           strpbrk(next, "\r\n\\") == NULL && strlen(next) < 2048;
+}
+
 void reply_gh_error(struct request_ctx *ctx, const struct gh_error *err)
 {
     switch (err->kind) {
@@ -150,14 +166,25 @@ struct tpl_dict *page_begin(struct request_ctx *ctx, const char *title, const ch
 
     tpl_set(layout, "TITLE", title);
     tpl_set(layout, "REQUEST_ID", ctx->req->request_id);
-    for (size_t i = 0; i < sizeof(nav) / sizeof(nav[0]); i++) {
+    for (size_t i = 0; ctx->who.via != AUTH_NONE && i < sizeof(nav) / sizeof(nav[0]); i++) {
         struct tpl_dict *item = tpl_section(layout, "NAV");
         tpl_set(item, "LABEL", nav[i].label);
         tpl_set(item, "HREF", nav[i].href);
         if (strcmp(nav[i].href, ctx->req->path) == 0)
             tpl_show(item, "CURRENT");
     }
+    if (ctx->who.via != AUTH_NONE) {
+        struct tpl_dict *user = tpl_section(layout, "SIGNED_IN");
+        tpl_set(user, "DISPLAY_NAME", ctx->who.display_name);
+        tpl_set(user, "USERNAME", ctx->who.username);
+        if (ctx->who.via == AUTH_SESSION) {
+            struct tpl_dict *out = tpl_section(user, "LOGOUT");
+            tpl_set(out, "CSRF", ctx->who.csrf);
+        }
+    }
     *content = tpl_include(layout, "CONTENT", content_tpl);
+    /* Every form a page holds carries the session's CSRF token. */
+    tpl_set(*content, "CSRF", ctx->who.via == AUTH_SESSION ? ctx->who.csrf : "");
     return layout;
 }
 

@@ -26,6 +26,10 @@ void reply_bytes(struct request_ctx *ctx, int status, const char *content_type, 
  */
 void reply_error(struct request_ctx *ctx, int status, const char *code, const char *message,
                  json_t *details);
+/* 303 See Other to a local path. */
+void reply_redirect(struct request_ctx *ctx, const char *location);
+/* Whether next is a safe place to send a browser after sign-in (a local path). */
+int local_path(const char *next);
 /* Map a gh_error to its status and code; GH_INTERNAL shows no message. */
 void reply_gh_error(struct request_ctx *ctx, const struct gh_error *err);
 

@@ -10,7 +10,11 @@ const struct route routes[] = {
     {"GET", "/healthz", api_healthz, R_JSON | R_PUBLIC},
     {"GET", "/readyz", api_readyz, R_JSON | R_PUBLIC},
     {"GET", "/api/v1/openapi.json", api_openapi, R_JSON | R_PUBLIC},
-    {"GET", "/", page_home, R_PUBLIC},
+    {"GET", "/login", page_login, R_PUBLIC},
+    {"POST", "/login", page_login_submit, R_PUBLIC},
+    {"POST", "/logout", page_logout, 0},
+    {"GET", "/api/v1/me", api_me, R_JSON},
+    {"GET", "/", page_home, 0},
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

@@ -4,11 +4,21 @@
 
 #include "../core/router.h"
 
-/* What the dispatcher checks before a handler runs. */
+#include "../core/users.h"
+
+/*
+ * What the dispatcher checks before a handler runs, in this order:
+ * authentication (unless R_PUBLIC), the roles (any one of them; none named
+ * means any signed-in user), then CSRF for a cookie-authenticated request
+ * that is not GET or HEAD.
+ */
 enum route_flag {
     R_JSON = 1u << 0,   /* answers JSON: errors use the envelope, not the HTML page */
     R_PUBLIC = 1u << 1, /* needs no authentication */
 };
+/* Route flags requiring one of the enum role bits. */
+#define R_ROLE(roles)     ((unsigned)(roles) << 8)
+#define R_ROLES_OF(flags) (((flags) >> 8) & ROLES_ALL)
 
 extern const struct route routes[];
 extern const size_t nroutes;
@@ -20,5 +30,11 @@ void api_readyz(struct request_ctx *ctx);
 void api_openapi(struct request_ctx *ctx);
 /* home.c */
 void page_home(struct request_ctx *ctx);
+/* login.c */
+void page_login(struct request_ctx *ctx);
+void page_login_submit(struct request_ctx *ctx);
+void page_logout(struct request_ctx *ctx);
+/* me.c */
+void api_me(struct request_ctx *ctx);
 
 #endif

@@ -21,24 +21,23 @@ enum key_type {
     KEY_URL,    /* http:// or https:// URL without a trailing slash */
     KEY_INT,    /* an integer within [min, max] */
     KEY_LEVEL,  /* a log level name */
+    KEY_CHOICE, /* one of the words in choices */
 };
 
 struct key {
-    const char *name;   /* as written in the file */
-    enum key_type type; /* how the value is read */
-    size_t offset;      /* where it lands in struct config */
-    long min, max;      /* bounds of a KEY_INT */
-    const char *def;    /* the default, parsed like a value from the file */
+    const char *name;    /* as written in the file */
+    enum key_type type;  /* how the value is read */
+    size_t offset;       /* where it lands in struct config */
+    long min, max;       /* bounds of a KEY_INT */
+    const char *def;     /* the default, parsed like a value from the file */
+    const char *choices; /* a KEY_CHOICE's words, separated by "|" */
 };
 
-#define STR(field, type, def)                                                                      \
-    {                                                                                              \
-#field, type, offsetof(struct config, field), 0, 0, def                                    \
-    }
-#define INT(field, min, max, def)                                                                  \
-    {                                                                                              \
-#field, KEY_INT, offsetof(struct config, field), min, max, def                             \
-    }
+/* clang-format off */
+#define STR(field, type, def) {#field, type, offsetof(struct config, field), 0, 0, def, NULL}
+#define INT(field, min, max, def) {#field, KEY_INT, offsetof(struct config, field), min, max, def, NULL}
+#define CHOICE(field, choices, def) {#field, KEY_CHOICE, offsetof(struct config, field), 0, 0, def, choices}
+/* clang-format on */
 
 /* Every key Gatehouse knows; conf/gatehouse.conf documents each one. */
 static const struct key keys[] = {
@@ -55,7 +54,13 @@ static const struct key keys[] = {
     INT(wal_checkpoint_pages, 16, 1000000, "1000"),
     INT(shutdown_grace_seconds, 1, 300, "10"),
     INT(worker_max_run_seconds, 1, 3600, "50"),
-    {"log_level", KEY_LEVEL, offsetof(struct config, log_level), 0, 0, "info"},
+    {"log_level", KEY_LEVEL, offsetof(struct config, log_level), 0, 0, "info", NULL},
+    INT(session_idle_seconds, 1, 30 * 86400, "1800"),
+    INT(session_max_seconds, 1, 90 * 86400, "43200"),
+    CHOICE(secure_cookies, "auto|always", "auto"),
+    INT(login_user_failures, 1, 1000, "5"),
+    INT(login_addr_failures, 1, 100000, "20"),
+    INT(login_window_seconds, 1, 86400, "900"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -134,6 +139,23 @@ static const char *key_set(struct config *cfg, const struct key *k, const char *
         if (log_level_parse(value, field) != 0)
             return "one of debug, info, warn, error";
         return NULL;
+    case KEY_CHOICE: {
+        size_t n = strlen(value);
+        for (const char *c = k->choices; *c;) {
+            size_t len = strcspn(c, "|");
+            if (len == n && strncmp(c, value, n) == 0 && n > 0) {
+                free(*(char **)field);
+                *(char **)field = xstrdup(value);
+                return NULL;
+            }
+            c += len + (c[len] == '|');
+        }
+        snprintf(expect, sizeof(expect), "one of %s", k->choices);
+        for (char *e = expect; *e; e++)
+            if (*e == '|')
+                *e = ',';
+        return expect;
+    }
     }
     return "a known type";
 }
@@ -273,7 +295,8 @@ int config_load(const char *path, struct config *cfg, struct buf *errors)
 void config_free(struct config *cfg)
 {
     for (size_t i = 0; i < NKEYS; i++) {
-        if (keys[i].type == KEY_STRING || keys[i].type == KEY_PATH || keys[i].type == KEY_URL) {
+        if (keys[i].type == KEY_STRING || keys[i].type == KEY_PATH || keys[i].type == KEY_URL ||
+            keys[i].type == KEY_CHOICE) {
             char **slot = (char **)((char *)cfg + keys[i].offset);
             free(*slot);
             *slot = NULL;
@@ -293,6 +316,7 @@ void config_describe(const struct config *cfg, struct buf *out)
         case KEY_STRING:
         case KEY_PATH:
         case KEY_URL:
+        case KEY_CHOICE:
             buf_printf(out, "%s = %s\n", keys[i].name, *(char *const *)field);
             break;
         case KEY_INT:

@@ -30,6 +30,12 @@ struct config {
     int shutdown_grace_seconds; /* how long in-flight requests may finish on SIGTERM */
     int worker_max_run_seconds; /* a worker run stops starting jobs after this */
     enum log_level log_level;   /* least severe level written to the log */
+    int session_idle_seconds;   /* a browser session ends after this long unused */
+    int session_max_seconds;    /* and this long after sign-in in any case */
+    char *secure_cookies;       /* "auto": Secure cookies when served over TLS; "always" */
+    int login_user_failures;    /* failed logins per username before 429 */
+    int login_addr_failures;    /* failed logins per client address before 429 */
+    int login_window_seconds;   /* the window those are counted in */
 };
 
 /* The file named by GATEHOUSE_CONFIG, else /etc/gatehouse/gatehouse.conf. */

@@ -78,6 +78,22 @@ char *http_url_decode(struct arena *a, const char *s, size_t len, int plus)
     return out;
 }
 
+void http_url_encode(struct buf *out, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+            buf_putc(out, (char)c);
+        } else {
+            buf_putc(out, '%');
+            buf_putc(out, hex[c >> 4]);
+            buf_putc(out, hex[c & 15]);
+        }
+    }
+}
+
 void http_parse_urlencoded(struct arena *a, const char *s, size_t len, struct http_params *p)
 {
     size_t cap = 1;

@@ -88,6 +88,8 @@ int http_content_type_is(const struct http_request *r, const char *media);
 
 /* Parse "a=1&b=%20" into p (decoded, '+' as space). */
 void http_parse_urlencoded(struct arena *a, const char *s, size_t len, struct http_params *p);
+/* Append s percent-encoded (everything but unreserved characters and '/'). */
+void http_url_encode(struct buf *out, const char *s);
 /* Decode %XX (and '+' when plus is set); NULL if an escape is malformed or decodes to NUL. */
 char *http_url_decode(struct arena *a, const char *s, size_t len, int plus);
 

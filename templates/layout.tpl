@@ -15,6 +15,10 @@
       {{#NAV}}<li><a href="{{HREF}}"{{#CURRENT}} aria-current="page"{{/CURRENT}}>{{LABEL}}</a></li>{{/NAV}}
     </ul>
   </nav>
+  {{#SIGNED_IN}}<div class="who">
+    <span title="{{USERNAME}}">{{DISPLAY_NAME}}</span>
+    {{#LOGOUT}}<form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="{{CSRF}}"><button type="submit" class="link">Sign out</button></form>{{/LOGOUT}}
+  </div>{{/SIGNED_IN}}
 </header>
 <main id="main">
 {{>CONTENT}}

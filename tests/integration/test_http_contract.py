@@ -143,7 +143,7 @@ def test_openapi_is_served_and_valid(stack):
 
 
 def test_pages_use_the_layout_and_static_files_come_from_nginx(stack):
-    r = stack.get("/")
+    r = stack.get("/login")
     assert r.status == 200
     assert r.headers["content-type"] == "text/html; charset=utf-8"
     assert '<meta name="viewport"' in r.text
@@ -158,4 +158,4 @@ def test_pages_use_the_layout_and_static_files_come_from_nginx(stack):
 
 def test_api_answers_are_never_cached(stack):
     assert stack.get("/healthz").headers["cache-control"] == "no-store"
-    assert stack.get("/").headers["cache-control"] == "no-store"
+    assert stack.get("/login").headers["cache-control"] == "no-store"

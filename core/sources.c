@@ -1,0 +1,63 @@
+/* Inbound webhook sources (see sources.h). */
+#include "sources.h"
+
+#include <stdio.h>
+
+#include "timeutil.h"
+#include "validate.h"
+
+int source_add(struct db *db, const char *name, char secret_out[WEBHOOK_SECRET_LEN], int64_t *id,
+               struct gh_error *err)
+{
+    static const char sql[] = "INSERT INTO webhook_sources (name, secret, created_at)"
+                              " VALUES (:n, :s, :at) ON CONFLICT (name) DO NOTHING";
+    char at[TIME_RFC3339_LEN];
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!valid_client_id(name))
+        return gh_fail(err, GH_INVALID,
+                       "a source name is 1 to 64 letters, digits, '.', '_', ':' or '-', "
+                       "starting with a letter or digit");
+    webhook_secret_new(secret_out);
+    time_format_rfc3339(time_now_ms(), at);
+    if (db_begin_write(db, err) != 0)
+        return -1;
+    st = db_prepare(db, sql);
+    if (st == NULL || db_bind_text(st, ":n", name) || db_bind_text(st, ":s", secret_out) ||
+        db_bind_text(st, ":at", at)) {
+        db_reset(st);
+        db_rollback(db);
+        return gh_fail(err, GH_INTERNAL, "database error");
+    }
+    rc = db_step(db, st, err);
+    db_reset(st);
+    if (rc != SQLITE_DONE) {
+        db_rollback(db);
+        return -1;
+    }
+    if (sqlite3_changes(db->conn) == 0) {
+        db_rollback(db);
+        return gh_fail(err, GH_CONFLICT, "a source named '%s' already exists", name);
+    }
+    *id = sqlite3_last_insert_rowid(db->conn);
+    return db_commit(db, err);
+}
+
+int source_secret(struct db *db, const char *name, char secret_out[WEBHOOK_SECRET_LEN],
+                  struct gh_error *err)
+{
+    static const char sql[] = "SELECT secret FROM webhook_sources WHERE name = :n";
+    sqlite3_stmt *st = db_prepare(db, sql);
+    int rc;
+
+    if (st == NULL || db_bind_text(st, ":n", name))
+        return gh_fail(err, GH_INTERNAL, "database error");
+    rc = db_step(db, st, err);
+    if (rc == SQLITE_ROW)
+        snprintf(secret_out, WEBHOOK_SECRET_LEN, "%s", sqlite3_column_text(st, 0));
+    db_reset(st);
+    if (rc == SQLITE_DONE)
+        return gh_fail(err, GH_NOT_FOUND, "no source named '%s'", name);
+    return rc == SQLITE_ROW ? 0 : -1;
+}

@@ -1,0 +1,178 @@
+/* API tokens (see tokens.h). */
+#include "tokens.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "timeutil.h"
+
+static int bind_hash(sqlite3_stmt *st, const unsigned char *hash)
+{
+    return sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":h"), hash, SECRET_HASH_BYTES,
+                             SQLITE_TRANSIENT) == SQLITE_OK
+               ? 0
+               : -1;
+}
+
+int token_create(struct db *db, const char *username, const char *name,
+                 char token_out[API_TOKEN_LEN], int64_t *id, struct gh_error *err)
+{
+    static const char sql[] = "INSERT INTO tokens (user_id, name, hash, created_at)"
+                              " SELECT id, :n, :h, :at FROM users WHERE username = :u";
+    unsigned char hash[SECRET_HASH_BYTES];
+    char at[TIME_RFC3339_LEN];
+    sqlite3_stmt *st;
+    int rc;
+
+    if (utf8_length(name) < 1 || utf8_length(name) > 100)
+        return gh_fail(err, GH_INVALID, "a token name is 1 to 100 characters");
+    memcpy(token_out, "gh_", 3);
+    random_token(token_out + 3);
+    secret_hash(token_out, hash);
+    time_format_rfc3339(time_now_ms(), at);
+    if (db_begin_write(db, err) != 0)
+        return -1;
+    st = db_prepare(db, sql);
+    if (st == NULL || db_bind_text(st, ":n", name) || bind_hash(st, hash) ||
+        db_bind_text(st, ":at", at) || db_bind_text(st, ":u", username)) {
+        db_reset(st);
+        db_rollback(db);
+        return gh_fail(err, GH_INTERNAL, "database error");
+    }
+    rc = db_step(db, st, err);
+    db_reset(st);
+    if (rc != SQLITE_DONE) {
+        db_rollback(db);
+        return -1;
+    }
+    if (sqlite3_changes(db->conn) == 0) {
+        db_rollback(db);
+        return gh_fail(err, GH_NOT_FOUND, "no user named '%s'", username);
+    }
+    *id = sqlite3_last_insert_rowid(db->conn);
+    return db_commit(db, err);
+}
+
+int token_resolve(struct db *db, const char *token, int64_t now_ms, struct identity *id,
+                  struct gh_error *err)
+{
+    static const char sql[] =
+        "SELECT t.id, t.last_used_ms, u.id, u.username, u.display_name, u.roles, u.disabled"
+        " FROM tokens t JOIN users u ON u.id = t.user_id"
+        " WHERE t.hash = :h AND t.revoked_at IS NULL";
+    static const char touch_sql[] = "UPDATE tokens SET last_used_ms = :now WHERE id = :id";
+    unsigned char hash[SECRET_HASH_BYTES];
+    int64_t token_id, last_used;
+    sqlite3_stmt *st;
+    int rc, disabled;
+
+    if (strlen(token) != API_TOKEN_LEN - 1 || strncmp(token, "gh_", 3) != 0)
+        return gh_fail(err, GH_NOT_FOUND, "unknown token");
+    secret_hash(token, hash);
+    st = db_prepare(db, sql);
+    if (st == NULL || bind_hash(st, hash))
+        return gh_fail(err, GH_INTERNAL, "database error");
+    rc = db_step(db, st, err);
+    if (rc != SQLITE_ROW) {
+        db_reset(st);
+        return rc == SQLITE_DONE ? gh_fail(err, GH_NOT_FOUND, "unknown token") : -1;
+    }
+    token_id = sqlite3_column_int64(st, 0);
+    last_used = sqlite3_column_int64(st, 1);
+    id->via = AUTH_TOKEN;
+    id->user_id = sqlite3_column_int64(st, 2);
+    snprintf(id->username, sizeof(id->username), "%s", sqlite3_column_text(st, 3));
+    snprintf(id->display_name, sizeof(id->display_name), "%s", sqlite3_column_text(st, 4));
+    id->roles = (unsigned)sqlite3_column_int(st, 5);
+    disabled = sqlite3_column_int(st, 6);
+    id->csrf[0] = '\0';
+    id->session_hash_hex[0] = '\0';
+    db_reset(st);
+    if (disabled) {
+        id->via = AUTH_NONE;
+        return gh_fail(err, GH_NOT_FOUND, "the token's user is disabled");
+    }
+    /* Last use is kept to the minute, so a busy token costs no write per request. */
+    if (now_ms - last_used >= 60000) {
+        struct gh_error werr;
+        if (db_begin_write(db, &werr) == 0) {
+            st = db_prepare(db, touch_sql);
+            if (st && db_bind_int64(st, ":now", now_ms) == 0 &&
+                db_bind_int64(st, ":id", token_id) == 0 && db_step(db, st, &werr) == SQLITE_DONE)
+                db_commit(db, &werr);
+            else
+                db_rollback(db);
+            db_reset(st);
+        }
+    }
+    return 0;
+}
+
+int token_list(struct db *db, json_t **out, struct gh_error *err)
+{
+    static const char sql[] =
+        "SELECT t.id, t.name, u.username, t.created_at, t.last_used_ms, t.revoked_at"
+        " FROM tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id";
+    sqlite3_stmt *st = db_prepare(db, sql);
+    json_t *list = json_array();
+    int rc;
+
+    if (st == NULL) {
+        json_decref(list);
+        return gh_fail(err, GH_INTERNAL, "database error");
+    }
+    while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
+        json_t *last = json_null(), *revoked = json_null();
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+            char at[TIME_RFC3339_LEN];
+            time_format_rfc3339(sqlite3_column_int64(st, 4), at);
+            last = json_string(at);
+        }
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+            revoked = json_string((const char *)sqlite3_column_text(st, 5));
+        json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id",
+                                              (json_int_t)sqlite3_column_int64(st, 0), "name",
+                                              sqlite3_column_text(st, 1), "username",
+                                              sqlite3_column_text(st, 2), "created_at",
+                                              sqlite3_column_text(st, 3), "last_used_at", last,
+                                              "revoked_at", revoked));
+    }
+    db_reset(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(list);
+        return -1;
+    }
+    *out = list;
+    return 0;
+}
+
+int token_revoke(struct db *db, int64_t token_id, struct gh_error *err)
+{
+    static const char sql[] =
+        "UPDATE tokens SET revoked_at = :at WHERE id = :id AND revoked_at IS NULL";
+    char at[TIME_RFC3339_LEN];
+    sqlite3_stmt *st;
+    int rc;
+
+    time_format_rfc3339(time_now_ms(), at);
+    if (db_begin_write(db, err) != 0)
+        return -1;
+    st = db_prepare(db, sql);
+    if (st == NULL || db_bind_text(st, ":at", at) || db_bind_int64(st, ":id", token_id)) {
+        db_reset(st);
+        db_rollback(db);
+        return gh_fail(err, GH_INTERNAL, "database error");
+    }
+    rc = db_step(db, st, err);
+    db_reset(st);
+    if (rc != SQLITE_DONE) {
+        db_rollback(db);
+        return -1;
+    }
+    if (sqlite3_changes(db->conn) == 0) {
+        db_rollback(db);
+        return gh_fail(err, GH_NOT_FOUND, "no live token with id %lld", (long long)token_id);
+    }
+    return db_commit(db, err);
+}
