@@ -124,8 +124,8 @@ void dispatch(const struct app *app, struct thread_state *t, char **envp, const 
             snprintf(msg, sizeof(msg), "the body is larger than %ld bytes",
                      app->cfg.max_body_bytes);
             reply_error(&ctx, 413, "payload_too_large", msg, NULL);
-        } else if (ctx.who.via == AUTH_SESSION && !safe_method(req.method) &&
-                   csrf_check(&ctx) != 0) {
+        } else if (ctx.who.via == AUTH_SESSION && !(ctx.route->flags & R_PUBLIC) &&
+                   !safe_method(req.method) && csrf_check(&ctx) != 0) {
             /* answered 403 csrf_failed */
         } else if ((ctx.route->flags & R_JSON) && req.content_length > 0 &&
                    !http_content_type_is(&req, "application/json")) {

@@ -123,6 +123,9 @@ void page_login_submit(struct request_ctx *ctx)
         password_hash(db->path, password, hash, &err) == 0 &&
         user_rehash(db, u.id, hash, &err) == 0)
         log_info("password hash of %s upgraded to the current parameters", u.username);
+    /* A browser signing in again leaves its previous session behind, ended. */
+    if (ctx->who.via == AUTH_SESSION)
+        session_end(db, http_cookie(ctx->req, session_cookie_name(ctx)), NULL);
     if (session_create(db, u.id, now, token, csrf, &err) != 0) {
         reply_gh_error(ctx, &err);
         goto wipe;

@@ -14,6 +14,7 @@ const struct route routes[] = {
     {"POST", "/login", page_login_submit, R_PUBLIC},
     {"POST", "/logout", page_logout, 0},
     {"GET", "/api/v1/me", api_me, R_JSON},
+    {"GET", "/api/v1/users", api_users_list, R_JSON | R_ROLE(ROLE_ADMIN)},
     {"GET", "/", page_home, 0},
 };
 

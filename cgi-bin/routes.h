@@ -36,5 +36,7 @@ void page_login_submit(struct request_ctx *ctx);
 void page_logout(struct request_ctx *ctx);
 /* me.c */
 void api_me(struct request_ctx *ctx);
+/* users.c */
+void api_users_list(struct request_ctx *ctx);
 
 #endif

@@ -44,7 +44,7 @@ int password_verify(const char *lock_prefix, const char *hash, const char *passw
 int password_needs_rehash(const char *hash);
 
 /* Standard Webhooks: "whsec_" + base64 of 32 random bytes. */
-#define WEBHOOK_SECRET_LEN 52
+#define WEBHOOK_SECRET_LEN 51
 void webhook_secret_new(char out[WEBHOOK_SECRET_LEN]);
 /*
  * Verify a Standard Webhooks v1 signature header (space-separated

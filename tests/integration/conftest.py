@@ -40,3 +40,18 @@ def new_stack():
     yield make
     for s in made:
         _finish(s)
+
+
+@pytest.fixture(scope="module")
+def new_stack_module():
+    """Like new_stack, shared by the tests of one module."""
+    made = []
+
+    def make(conf_extra="", start=True):
+        s = Stack(conf_extra=conf_extra)
+        made.append(s)
+        return s.start() if start else s
+
+    yield make
+    for s in made:
+        _finish(s)

@@ -53,8 +53,10 @@ void check_fail(const char *file, int line, const char *fmt, ...)
 /* Each test file exports its list, terminated by {NULL, NULL}. */
 extern const struct unit_test arena_buf_tests[];
 extern const struct unit_test config_tests[];
+extern const struct unit_test crypto_tests[];
 extern const struct unit_test db_tests[];
 extern const struct unit_test http_tests[];
+extern const struct unit_test identity_tests[];
 extern const struct unit_test json_tests[];
 extern const struct unit_test router_tests[];
 extern const struct unit_test time_tests[];
