@@ -5,6 +5,7 @@
 
 const struct job jobs[] = {
     /* name              period  function */
+    {"prune", 60, job_prune},
     {"checkpoint-wal", 60, job_checkpoint_wal},
 };
 

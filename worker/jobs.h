@@ -33,5 +33,7 @@ const struct job *job_find(const char *name);
 
 /* checkpoint_wal.c */
 int job_checkpoint_wal(struct job_ctx *ctx, struct gh_error *err);
+/* prune.c */
+int job_prune(struct job_ctx *ctx, struct gh_error *err);
 
 #endif

@@ -83,6 +83,24 @@ def test_worker_runs_its_jobs_once():
     assert r.returncode == 2 and "no job named" in r.stderr
     r = run(WORKER, "--config", path, "run", "--job", "checkpoint-wal")
     assert r.returncode == 0 and "checkpoint-wal: ok" in r.stdout
+    assert "prune" not in r.stdout
+
+
+def test_worker_prunes_expired_sessions():
+    d, path = write_conf("database = gh.db\nsigning_key = signing.key\nsession_idle_seconds = 60\n")
+    assert run(ADMIN, "--config", path, "init").returncode == 0
+    r = run(ADMIN, "--config", path, "user", "add", "ann", "--role", "viewer")
+    assert r.returncode == 0
+    db = os.path.join(d, "gh.db")
+    subprocess.run(["sqlite3", db, "INSERT INTO sessions VALUES (x'01', 1, 'c', 0, 0);"
+                    "INSERT INTO sessions VALUES (x'02', 1, 'c', 1795341590000, 1795341590000);"],
+                   check=True)
+    r = run(WORKER, "--config", path, "run", "--job", "prune", "--now", "2026-11-22T10:00:00Z")
+    assert r.returncode == 0, r.stderr
+    assert "prune: ok" in r.stdout and "1 expired session removed" in r.stdout
+    left = subprocess.run(["sqlite3", db, "SELECT count(*) FROM sessions"], capture_output=True,
+                          text=True).stdout.strip()
+    assert left == "1"
 
 
 def test_worker_without_database_fails_and_says_so():
