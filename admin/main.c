@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../core/cli.h"
+#include "../core/db.h"
 #include "../core/log.h"
 #include "../core/version.h"
 #include "commands.h"
@@ -74,6 +75,7 @@ int main(int argc, char **argv)
     }
     if (sodium_init() < 0)
         fatal("libsodium failed to initialise");
+    db_global_init();
     for (size_t i = 0; i < ncommands; i++) {
         const struct command *c = &commands[i];
         if (strcmp(argv[1], c->group) != 0)

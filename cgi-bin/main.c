@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../core/cli.h"
+#include "../core/db.h"
 #include "../core/log.h"
 #include "../core/version.h"
 #include "app.h"
@@ -69,6 +70,7 @@ int main(int argc, char **argv)
     }
     if (sodium_init() < 0)
         fatal("libsodium failed to initialise");
+    db_global_init();
     if (cli_load_config(config_path, &app.cfg) != 0)
         return cgi ? cgi_startup_failure() : 2;
     log_set_level(app.cfg.log_level);

@@ -35,6 +35,15 @@ static int wal_hook(void *arg, sqlite3 *conn, const char *name, int pages)
     return SQLITE_OK;
 }
 
+void db_global_init(void)
+{
+    if (sqlite3_config(SQLITE_CONFIG_MULTITHREAD) != SQLITE_OK ||
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+        fatal("SQLite refused its configuration: call db_global_init() before anything else");
+    if (sqlite3_initialize() != SQLITE_OK)
+        fatal("SQLite failed to initialise");
+}
+
 int db_open(struct db *db, const char *path, const struct db_options *opt, struct gh_error *err)
 {
     static const char *const pragmas = "PRAGMA journal_mode=WAL;"

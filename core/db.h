@@ -56,6 +56,14 @@ struct db_options {
     int checkpoint_pages; /* see struct db */
 };
 
+/*
+ * Process-wide SQLite settings, once, before any connection or thread:
+ * multi-thread mode (every connection has one owner thread, so SQLite's
+ * per-connection mutexes are dead weight) and no global memory statistics
+ * (a mutex taken on every allocation).
+ */
+void db_global_init(void);
+
 /* Open path into db. On failure db is left closed and err says why. */
 int db_open(struct db *db, const char *path, const struct db_options *opt, struct gh_error *err);
 void db_close(struct db *db);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../core/cli.h"
+#include "../core/db.h"
 #include "../core/log.h"
 #include "../core/timeutil.h"
 #include "../core/version.h"
@@ -151,6 +152,7 @@ int main(int argc, char **argv)
     }
     if (sodium_init() < 0)
         fatal("libsodium failed to initialise");
+    db_global_init();
     if (cli_load_config(config_path, &cfg) != 0)
         goto out_config;
     log_set_level(cfg.log_level);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../../core/db.h"
 #include "../../core/log.h"
 #include "check.h"
 
@@ -36,6 +37,7 @@ int main(int argc, char **argv)
     int passed = 0, failed = 0;
 
     log_init("unit");
+    db_global_init();
     log_set_level(LOG_ERROR);
     for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
         for (const struct unit_test *t = groups[g]; t->name; t++) {
