@@ -1,5 +1,6 @@
 """The command-line contract: exit codes and messages of the three programs."""
 
+import json
 import os
 import re
 import subprocess
@@ -118,3 +119,54 @@ def test_the_app_answers_one_request_as_cgi():
     assert r.returncode == 0
     assert r.stdout.splitlines()[0] == "Status: 200 OK"
     assert '"status":"ready"' in r.stdout
+
+
+def test_identity_commands_exit_codes_and_json():
+    d, path = write_conf("database = gh.db\nsigning_key = signing.key\n")
+    assert run(ADMIN, "--config", path, "init").returncode == 0
+
+    def admin(*args, stdin=None):
+        return subprocess.run([ADMIN, "--config", path, *args], input=stdin, capture_output=True,
+                              text=True, timeout=60)
+
+    r = admin("user", "add", "ann", "--role", "approver,viewer", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"id": 1, "username": "ann", "roles": ["viewer", "approver"],
+                                    "has_password": False}
+    assert admin("user", "add", "ann", "--role", "viewer").returncode == 1  # exists
+    r = admin("user", "add", "ben", "--role", "boss")
+    assert r.returncode == 2 and "unknown role 'boss'" in r.stderr
+    r = admin("user", "add", "ben", "--role", "viewer", "--password-stdin", stdin="short\n")
+    assert r.returncode == 1 and "12 to 128 characters" in r.stderr
+    assert admin("user", "list").stdout.count("\n") >= 2
+    assert admin("user", "add", "bad name", "--role", "viewer").returncode == 1
+    r = admin("user", "add", "ben", "--role", "viewer", "--password-stdin",
+              stdin="a long enough password\n")
+    assert r.returncode == 0
+    users = json.loads(admin("user", "list", "--json").stdout)
+    assert [(u["username"], u["has_password"]) for u in users] == [("ann", False), ("ben", True)]
+    assert "argon2" not in admin("user", "list", "--json").stdout
+    assert admin("user", "roles", "nobody", "viewer").returncode == 1
+    assert admin("user", "roles", "ann", "executive").returncode == 0
+
+    r = admin("token", "create", "--user", "ann", "--name", "ci", "--json")
+    assert r.returncode == 0
+    created = json.loads(r.stdout)
+    assert created["id"] == 1 and created["token"].startswith("gh_")
+    r = admin("token", "create", "--user", "ann", "--name", "ci2")
+    assert r.returncode == 0 and r.stdout.strip().startswith("gh_") and r.stdout.count("\n") == 1
+    assert admin("token", "create", "--user", "ghost", "--name", "x").returncode == 1
+    listed = admin("token", "list", "--json")
+    assert created["token"] not in listed.stdout
+    assert [t["name"] for t in json.loads(listed.stdout)] == ["ci", "ci2"]
+    assert admin("token", "revoke", "1").returncode == 0
+    assert admin("token", "revoke", "1").returncode == 1
+    assert admin("token", "revoke", "x").returncode == 2
+
+    r = admin("source", "add", "sentinel", "--json")
+    assert r.returncode == 0
+    assert re.fullmatch(r"whsec_[A-Za-z0-9+/]{43}=", json.loads(r.stdout)["secret"])
+    assert admin("source", "add", "sentinel").returncode == 1
+    r = admin("demo")
+    assert r.returncode == 0 and r.stdout.count("demo login:") == 6
+    assert admin("demo").stdout.strip() == "demo data is already loaded"
