@@ -193,6 +193,50 @@ int db_bind_null(sqlite3_stmt *stmt, const char *name)
     return bind_result(stmt, name, sqlite3_bind_null(stmt, idx));
 }
 
+/* The size of a secret hash, as core/crypto.h stores them (kept here to keep db.c free of it). */
+#define BOUND_HASH_BYTES 32
+
+int db_bind_vlist(sqlite3_stmt *stmt, const char *types, va_list ap)
+{
+    for (const char *t = types; *t; t++) {
+        const char *name = va_arg(ap, const char *);
+        int idx = bind_index(stmt, name), rc;
+        if (idx == 0)
+            return -1;
+        switch (*t) {
+        case 't': {
+            const char *v = va_arg(ap, const char *);
+            rc = v ? sqlite3_bind_text(stmt, idx, v, -1, SQLITE_TRANSIENT)
+                   : sqlite3_bind_null(stmt, idx);
+            break;
+        }
+        case 'i':
+            rc = sqlite3_bind_int64(stmt, idx, va_arg(ap, int64_t));
+            break;
+        case 'h':
+            rc = sqlite3_bind_blob(stmt, idx, va_arg(ap, const unsigned char *), BOUND_HASH_BYTES,
+                                   SQLITE_TRANSIENT);
+            break;
+        default:
+            fatal("db_bind_list: unknown type letter '%c'", *t);
+        }
+        if (bind_result(stmt, name, rc) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int db_bind_list(sqlite3_stmt *stmt, const char *types, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, types);
+    rc = db_bind_vlist(stmt, types, ap);
+    va_end(ap);
+    return rc;
+}
+
 static int busy_code(int rc)
 {
     return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
@@ -225,6 +269,57 @@ int db_exec(struct db *db, const char *sql, struct gh_error *err)
     if (busy_code(rc))
         return gh_fail(err, GH_UNAVAILABLE, "the database is busy; try again");
     return gh_fail(err, GH_INTERNAL, "database error");
+}
+
+static int run_v(struct db *db, const char *sql, int *changes, struct gh_error *err,
+                 const char *types, va_list ap)
+{
+    sqlite3_stmt *st = db_prepare(db, sql);
+    int rc;
+
+    if (st == NULL || db_bind_vlist(st, types, ap) != 0) {
+        db_reset(st);
+        return gh_fail(err, GH_INTERNAL, "database error");
+    }
+    rc = db_step(db, st, err);
+    db_reset(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    if (changes)
+        *changes = sqlite3_changes(db->conn);
+    return 0;
+}
+
+int db_run(struct db *db, const char *sql, int *changes, struct gh_error *err, const char *types,
+           ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, types);
+    rc = run_v(db, sql, changes, err, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+int db_write(struct db *db, const char *sql, int *changes, int64_t *rowid, struct gh_error *err,
+             const char *types, ...)
+{
+    va_list ap;
+    int rc;
+
+    if (db_begin_write(db, err) != 0)
+        return -1;
+    va_start(ap, types);
+    rc = run_v(db, sql, changes, err, types, ap);
+    va_end(ap);
+    if (rc != 0) {
+        db_rollback(db);
+        return -1;
+    }
+    if (rowid)
+        *rowid = sqlite3_last_insert_rowid(db->conn);
+    return db_commit(db, err);
 }
 
 /*

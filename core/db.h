@@ -25,6 +25,7 @@
 #define GH_DB_H
 
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -88,6 +89,31 @@ int db_bind_null(sqlite3_stmt *stmt, const char *name);
  * SQL and SQLite's message logged.
  */
 int db_step(struct db *db, sqlite3_stmt *stmt, struct gh_error *err);
+
+/*
+ * Bind parameters by name from a list: for each letter of types, a name and
+ * a value follow — 't' const char * (NULL binds NULL), 'i' int64_t,
+ * 'h' a secret hash (SECRET_HASH_BYTES bytes). -1 (logged) on a bad bind.
+ */
+int db_bind_list(sqlite3_stmt *stmt, const char *types, ...);
+int db_bind_vlist(sqlite3_stmt *stmt, const char *types, va_list ap);
+
+/*
+ * Run one statement inside the caller's transaction (or for its side
+ * effects): prepare (cached), bind as db_bind_list, step to the end,
+ * reset. *changes (may be NULL) receives the rows it changed.
+ */
+int db_run(struct db *db, const char *sql, int *changes, struct gh_error *err, const char *types,
+           ...);
+
+/*
+ * One write statement in its own write transaction: take the lock, BEGIN
+ * IMMEDIATE, bind (as db_bind_list), step, COMMIT. *changes (may be NULL)
+ * receives the rows it changed and *rowid (may be NULL) the last inserted
+ * rowid.
+ */
+int db_write(struct db *db, const char *sql, int *changes, int64_t *rowid, struct gh_error *err,
+             const char *types, ...);
 
 /* Run SQL text without results (schema, pragmas); logged on failure. */
 int db_exec(struct db *db, const char *sql, struct gh_error *err);

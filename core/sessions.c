@@ -4,63 +4,26 @@
 #include <stdio.h>
 #include <string.h>
 
-static int run_write(struct db *db, sqlite3_stmt *st, struct gh_error *err)
-{
-    int rc = db_step(db, st, err);
-
-    db_reset(st);
-    return rc == SQLITE_DONE ? 0 : -1;
-}
-
 int session_create(struct db *db, int64_t user_id, int64_t now_ms, char token_out[TOKEN_B64_LEN],
                    char csrf_out[TOKEN_B64_LEN], struct gh_error *err)
 {
     static const char sql[] = "INSERT INTO sessions (id_hash, user_id, csrf, created_ms,"
                               " last_seen_ms) VALUES (:h, :u, :c, :now, :now)";
     unsigned char hash[SECRET_HASH_BYTES];
-    sqlite3_stmt *st;
 
     random_token(token_out);
     random_token(csrf_out);
     secret_hash(token_out, hash);
-    if (db_begin_write(db, err) != 0)
-        return -1;
-    st = db_prepare(db, sql);
-    if (st == NULL ||
-        sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":h"), hash, sizeof(hash),
-                          SQLITE_TRANSIENT) != SQLITE_OK ||
-        db_bind_int64(st, ":u", user_id) || db_bind_text(st, ":c", csrf_out) ||
-        db_bind_int64(st, ":now", now_ms) || run_write(db, st, err) != 0) {
-        db_reset(st);
-        db_rollback(db);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
-    return db_commit(db, err);
-}
-
-static int bind_hash(sqlite3_stmt *st, const unsigned char *hash)
-{
-    return sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":h"), hash, SECRET_HASH_BYTES,
-                             SQLITE_TRANSIENT) == SQLITE_OK
-               ? 0
-               : -1;
+    return db_write(db, sql, NULL, NULL, err, "hiti", ":h", hash, ":u", user_id, ":c", csrf_out,
+                    ":now", now_ms);
 }
 
 /* Delete the session with this hash, in its own write transaction. */
 static int delete_hash(struct db *db, const unsigned char *hash, struct gh_error *err)
 {
     static const char sql[] = "DELETE FROM sessions WHERE id_hash = :h";
-    sqlite3_stmt *st;
 
-    if (db_begin_write(db, err) != 0)
-        return -1;
-    st = db_prepare(db, sql);
-    if (st == NULL || bind_hash(st, hash) || run_write(db, st, err) != 0) {
-        db_reset(st);
-        db_rollback(db);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
-    return db_commit(db, err);
+    return db_write(db, sql, NULL, NULL, err, "h", ":h", hash);
 }
 
 int session_resolve(struct db *db, const char *token, int64_t now_ms, int idle_seconds,
@@ -80,7 +43,7 @@ int session_resolve(struct db *db, const char *token, int64_t now_ms, int idle_s
         return gh_fail(err, GH_NOT_FOUND, "no such session");
     secret_hash(token, hash);
     st = db_prepare(db, sql);
-    if (st == NULL || bind_hash(st, hash))
+    if (st == NULL || db_bind_list(st, "h", ":h", hash))
         return gh_fail(err, GH_INTERNAL, "database error");
     rc = db_step(db, st, err);
     if (rc != SQLITE_ROW) {
@@ -109,18 +72,8 @@ int session_resolve(struct db *db, const char *token, int64_t now_ms, int idle_s
     refresh_ms = (int64_t)idle_seconds * 250;
     if (refresh_ms > 60000)
         refresh_ms = 60000;
-    if (now_ms - last_seen >= refresh_ms) {
-        struct gh_error werr;
-        if (db_begin_write(db, &werr) == 0) {
-            st = db_prepare(db, touch_sql);
-            if (st && db_bind_int64(st, ":now", now_ms) == 0 && bind_hash(st, hash) == 0 &&
-                run_write(db, st, &werr) == 0)
-                db_commit(db, &werr);
-            else
-                db_rollback(db);
-            db_reset(st);
-        }
-    }
+    if (now_ms - last_seen >= refresh_ms)
+        db_write(db, touch_sql, NULL, NULL, NULL, "ih", ":now", now_ms, ":h", hash);
     return 0;
 }
 
@@ -137,18 +90,7 @@ int sessions_prune(struct db *db, int64_t now_ms, int idle_seconds, int max_seco
 {
     static const char sql[] =
         "DELETE FROM sessions WHERE last_seen_ms < :idle OR created_ms < :max";
-    sqlite3_stmt *st;
 
-    if (db_begin_write(db, err) != 0)
-        return -1;
-    st = db_prepare(db, sql);
-    if (st == NULL || db_bind_int64(st, ":idle", now_ms - (int64_t)idle_seconds * 1000) ||
-        db_bind_int64(st, ":max", now_ms - (int64_t)max_seconds * 1000) ||
-        run_write(db, st, err) != 0) {
-        db_reset(st);
-        db_rollback(db);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
-    *count = sqlite3_changes(db->conn);
-    return db_commit(db, err);
+    return db_write(db, sql, count, NULL, err, "ii", ":idle", now_ms - (int64_t)idle_seconds * 1000,
+                    ":max", now_ms - (int64_t)max_seconds * 1000);
 }

@@ -12,8 +12,7 @@ int source_add(struct db *db, const char *name, char secret_out[WEBHOOK_SECRET_L
     static const char sql[] = "INSERT INTO webhook_sources (name, secret, created_at)"
                               " VALUES (:n, :s, :at) ON CONFLICT (name) DO NOTHING";
     char at[TIME_RFC3339_LEN];
-    sqlite3_stmt *st;
-    int rc;
+    int changes;
 
     if (!valid_client_id(name))
         return gh_fail(err, GH_INVALID,
@@ -21,27 +20,11 @@ int source_add(struct db *db, const char *name, char secret_out[WEBHOOK_SECRET_L
                        "starting with a letter or digit");
     webhook_secret_new(secret_out);
     time_format_rfc3339(time_now_ms(), at);
-    if (db_begin_write(db, err) != 0)
+    if (db_write(db, sql, &changes, id, err, "ttt", ":n", name, ":s", secret_out, ":at", at) != 0)
         return -1;
-    st = db_prepare(db, sql);
-    if (st == NULL || db_bind_text(st, ":n", name) || db_bind_text(st, ":s", secret_out) ||
-        db_bind_text(st, ":at", at)) {
-        db_reset(st);
-        db_rollback(db);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
-    rc = db_step(db, st, err);
-    db_reset(st);
-    if (rc != SQLITE_DONE) {
-        db_rollback(db);
-        return -1;
-    }
-    if (sqlite3_changes(db->conn) == 0) {
-        db_rollback(db);
+    if (changes == 0)
         return gh_fail(err, GH_CONFLICT, "a source named '%s' already exists", name);
-    }
-    *id = sqlite3_last_insert_rowid(db->conn);
-    return db_commit(db, err);
+    return 0;
 }
 
 int source_secret(struct db *db, const char *name, char secret_out[WEBHOOK_SECRET_LEN],

@@ -70,58 +70,40 @@ int throttle_fail(struct db *db, const struct throttle_limits *lim, const char *
 {
     static const char ins[] = "INSERT INTO login_failures (scope, at_ms) VALUES (:s, :at)";
     static const char prune[] = "DELETE FROM login_failures WHERE at_ms <= :old";
-    struct buf sc = BUF_INIT;
-    const char *kinds[2] = {"user", "addr"};
-    const char *values[2] = {username, addr};
-    sqlite3_stmt *st;
+    struct buf user = BUF_INIT, from = BUF_INIT;
+    int rc;
 
+    scope(&user, "user", username);
+    scope(&from, "addr", addr);
     if (db_begin_write(db, err) != 0)
-        return -1;
-    for (int i = 0; i < 2; i++) {
-        scope(&sc, kinds[i], values[i]);
-        st = db_prepare(db, ins);
-        if (st == NULL || db_bind_text(st, ":s", buf_str(&sc)) ||
-            db_bind_int64(st, ":at", now_ms) || db_step(db, st, err) != SQLITE_DONE) {
-            db_reset(st);
-            goto fail;
-        }
-        db_reset(st);
+        goto out_err;
+    rc = db_run(db, ins, NULL, err, "ti", ":s", buf_str(&user), ":at", now_ms);
+    if (rc == 0)
+        rc = db_run(db, ins, NULL, err, "ti", ":s", buf_str(&from), ":at", now_ms);
+    if (rc == 0)
+        rc =
+            db_run(db, prune, NULL, err, "i", ":old", now_ms - (int64_t)lim->window_seconds * 1000);
+    if (rc != 0) {
+        db_rollback(db);
+        goto out_err;
     }
-    st = db_prepare(db, prune);
-    if (st == NULL || db_bind_int64(st, ":old", now_ms - (int64_t)lim->window_seconds * 1000) ||
-        db_step(db, st, err) != SQLITE_DONE) {
-        db_reset(st);
-        goto fail;
-    }
-    db_reset(st);
-    buf_free(&sc);
+    buf_free(&user);
+    buf_free(&from);
     return db_commit(db, err);
-fail:
-    buf_free(&sc);
-    db_rollback(db);
-    return gh_fail(err, GH_INTERNAL, "database error");
+out_err:
+    buf_free(&user);
+    buf_free(&from);
+    return -1;
 }
 
 int throttle_success(struct db *db, const char *username, struct gh_error *err)
 {
     static const char sql[] = "DELETE FROM login_failures WHERE scope = :s";
-    struct buf sc = BUF_INIT;
-    sqlite3_stmt *st;
-    int rc = -1;
+    struct buf user = BUF_INIT;
+    int rc;
 
-    scope(&sc, "user", username);
-    if (db_begin_write(db, err) != 0)
-        goto out;
-    st = db_prepare(db, sql);
-    if (st == NULL || db_bind_text(st, ":s", buf_str(&sc)) || db_step(db, st, err) != SQLITE_DONE) {
-        db_reset(st);
-        db_rollback(db);
-        gh_fail(err, GH_INTERNAL, "database error");
-        goto out;
-    }
-    db_reset(st);
-    rc = db_commit(db, err);
-out:
-    buf_free(&sc);
+    scope(&user, "user", username);
+    rc = db_write(db, sql, NULL, NULL, err, "t", ":s", buf_str(&user));
+    buf_free(&user);
     return rc;
 }

@@ -7,14 +7,6 @@
 #include "json.h"
 #include "timeutil.h"
 
-static int bind_hash(sqlite3_stmt *st, const unsigned char *hash)
-{
-    return sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":h"), hash, SECRET_HASH_BYTES,
-                             SQLITE_TRANSIENT) == SQLITE_OK
-               ? 0
-               : -1;
-}
-
 int token_create(struct db *db, const char *username, const char *name,
                  char token_out[API_TOKEN_LEN], int64_t *id, struct gh_error *err)
 {
@@ -22,8 +14,7 @@ int token_create(struct db *db, const char *username, const char *name,
                               " SELECT id, :n, :h, :at FROM users WHERE username = :u";
     unsigned char hash[SECRET_HASH_BYTES];
     char at[TIME_RFC3339_LEN];
-    sqlite3_stmt *st;
-    int rc;
+    int changes;
 
     if (utf8_length(name) < 1 || utf8_length(name) > 100)
         return gh_fail(err, GH_INVALID, "a token name is 1 to 100 characters");
@@ -31,27 +22,12 @@ int token_create(struct db *db, const char *username, const char *name,
     random_token(token_out + 3);
     secret_hash(token_out, hash);
     time_format_rfc3339(time_now_ms(), at);
-    if (db_begin_write(db, err) != 0)
+    if (db_write(db, sql, &changes, id, err, "thtt", ":n", name, ":h", hash, ":at", at, ":u",
+                 username) != 0)
         return -1;
-    st = db_prepare(db, sql);
-    if (st == NULL || db_bind_text(st, ":n", name) || bind_hash(st, hash) ||
-        db_bind_text(st, ":at", at) || db_bind_text(st, ":u", username)) {
-        db_reset(st);
-        db_rollback(db);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
-    rc = db_step(db, st, err);
-    db_reset(st);
-    if (rc != SQLITE_DONE) {
-        db_rollback(db);
-        return -1;
-    }
-    if (sqlite3_changes(db->conn) == 0) {
-        db_rollback(db);
+    if (changes == 0)
         return gh_fail(err, GH_NOT_FOUND, "no user named '%s'", username);
-    }
-    *id = sqlite3_last_insert_rowid(db->conn);
-    return db_commit(db, err);
+    return 0;
 }
 
 int token_resolve(struct db *db, const char *token, int64_t now_ms, struct identity *id,
@@ -71,7 +47,7 @@ int token_resolve(struct db *db, const char *token, int64_t now_ms, struct ident
         return gh_fail(err, GH_NOT_FOUND, "unknown token");
     secret_hash(token, hash);
     st = db_prepare(db, sql);
-    if (st == NULL || bind_hash(st, hash))
+    if (st == NULL || db_bind_list(st, "h", ":h", hash))
         return gh_fail(err, GH_INTERNAL, "database error");
     rc = db_step(db, st, err);
     if (rc != SQLITE_ROW) {
@@ -94,18 +70,8 @@ int token_resolve(struct db *db, const char *token, int64_t now_ms, struct ident
         return gh_fail(err, GH_NOT_FOUND, "the token's user is disabled");
     }
     /* Last use is kept to the minute, so a busy token costs no write per request. */
-    if (now_ms - last_used >= 60000) {
-        struct gh_error werr;
-        if (db_begin_write(db, &werr) == 0) {
-            st = db_prepare(db, touch_sql);
-            if (st && db_bind_int64(st, ":now", now_ms) == 0 &&
-                db_bind_int64(st, ":id", token_id) == 0 && db_step(db, st, &werr) == SQLITE_DONE)
-                db_commit(db, &werr);
-            else
-                db_rollback(db);
-            db_reset(st);
-        }
-    }
+    if (now_ms - last_used >= 60000)
+        db_write(db, touch_sql, NULL, NULL, NULL, "ii", ":now", now_ms, ":id", token_id);
     return 0;
 }
 
@@ -152,27 +118,12 @@ int token_revoke(struct db *db, int64_t token_id, struct gh_error *err)
     static const char sql[] =
         "UPDATE tokens SET revoked_at = :at WHERE id = :id AND revoked_at IS NULL";
     char at[TIME_RFC3339_LEN];
-    sqlite3_stmt *st;
-    int rc;
+    int changes;
 
     time_format_rfc3339(time_now_ms(), at);
-    if (db_begin_write(db, err) != 0)
+    if (db_write(db, sql, &changes, NULL, err, "ti", ":at", at, ":id", token_id) != 0)
         return -1;
-    st = db_prepare(db, sql);
-    if (st == NULL || db_bind_text(st, ":at", at) || db_bind_int64(st, ":id", token_id)) {
-        db_reset(st);
-        db_rollback(db);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
-    rc = db_step(db, st, err);
-    db_reset(st);
-    if (rc != SQLITE_DONE) {
-        db_rollback(db);
-        return -1;
-    }
-    if (sqlite3_changes(db->conn) == 0) {
-        db_rollback(db);
+    if (changes == 0)
         return gh_fail(err, GH_NOT_FOUND, "no live token with id %lld", (long long)token_id);
-    }
-    return db_commit(db, err);
+    return 0;
 }

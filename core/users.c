@@ -85,8 +85,7 @@ int user_add(struct db *db, const char *username, const char *display_name, unsi
         "INSERT INTO users (username, display_name, password_hash, roles, created_at, updated_at)"
         " VALUES (:u, :d, :p, :r, :at, :at) ON CONFLICT (username) DO NOTHING";
     char at[TIME_RFC3339_LEN];
-    sqlite3_stmt *st;
-    int rc;
+    int changes;
 
     if (!valid_username(username))
         return gh_fail(err, GH_INVALID,
@@ -95,28 +94,12 @@ int user_add(struct db *db, const char *username, const char *display_name, unsi
     if (utf8_length(display_name) < 1 || utf8_length(display_name) > 200)
         return gh_fail(err, GH_INVALID, "a display name is 1 to 200 characters");
     time_format_rfc3339(time_now_ms(), at);
-    if (db_begin_write(db, err) != 0)
+    if (db_write(db, sql, &changes, id, err, "tttit", ":u", username, ":d", display_name, ":p",
+                 password_hash, ":r", (int64_t)roles, ":at", at) != 0)
         return -1;
-    st = db_prepare(db, sql);
-    if (st == NULL || db_bind_text(st, ":u", username) || db_bind_text(st, ":d", display_name) ||
-        db_bind_text(st, ":p", password_hash) || db_bind_int64(st, ":r", roles) ||
-        db_bind_text(st, ":at", at)) {
-        gh_fail(err, GH_INTERNAL, "database error");
-        goto fail;
-    }
-    rc = db_step(db, st, err);
-    db_reset(st);
-    if (rc != SQLITE_DONE)
-        goto fail;
-    if (sqlite3_changes(db->conn) == 0) {
-        gh_fail(err, GH_CONFLICT, "a user named '%s' already exists", username);
-        goto fail;
-    }
-    *id = sqlite3_last_insert_rowid(db->conn);
-    return db_commit(db, err);
-fail:
-    db_rollback(db);
-    return -1;
+    if (changes == 0)
+        return gh_fail(err, GH_CONFLICT, "a user named '%s' already exists", username);
+    return 0;
 }
 
 int user_find(struct db *db, const char *username, struct user *u, struct gh_error *err)
@@ -144,95 +127,65 @@ int user_find(struct db *db, const char *username, struct user *u, struct gh_err
 }
 
 /*
- * Run one UPDATE of a user by name (and optionally end their sessions) in a
- * write transaction; GH_NOT_FOUND when no such user.
+ * Change one user by name, and end their sessions when end_sessions is
+ * set, in one transaction; GH_NOT_FOUND when there is no such user. The
+ * statement takes :u (username), :at (now) and :v (the new value, text or
+ * integer as type says).
  */
-static int update_user(struct db *db, const char *sql, const char *username, const char *text,
-                       int64_t number, int end_sessions, struct gh_error *err)
+static int update_user(struct db *db, const char *sql, const char *username, char type,
+                       const char *text, int64_t number, int end_sessions, struct gh_error *err)
 {
-    static const char end_sql[] = "DELETE FROM sessions WHERE user_id ="
-                                  " (SELECT id FROM users WHERE username = :u)";
+    static const char end_sql[] =
+        "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = :u)";
     char at[TIME_RFC3339_LEN];
-    sqlite3_stmt *st;
-    int rc;
+    int changes = 0, rc;
 
     time_format_rfc3339(time_now_ms(), at);
     if (db_begin_write(db, err) != 0)
         return -1;
-    st = db_prepare(db, sql);
-    if (st == NULL || db_bind_text(st, ":u", username) || db_bind_text(st, ":at", at) ||
-        (text && db_bind_text(st, ":t", text)) || (!text && db_bind_int64(st, ":n", number))) {
-        db_reset(st);
-        gh_fail(err, GH_INTERNAL, "database error");
-        goto fail;
-    }
-    rc = db_step(db, st, err);
-    db_reset(st);
-    if (rc != SQLITE_DONE)
-        goto fail;
-    if (sqlite3_changes(db->conn) == 0) {
-        gh_fail(err, GH_NOT_FOUND, "no user named '%s'", username);
-        goto fail;
-    }
-    if (end_sessions) {
-        st = db_prepare(db, end_sql);
-        if (st == NULL || db_bind_text(st, ":u", username) || db_step(db, st, err) != SQLITE_DONE) {
-            db_reset(st);
-            goto fail;
-        }
-        db_reset(st);
+    rc = type == 't'
+             ? db_run(db, sql, &changes, err, "ttt", ":u", username, ":at", at, ":v", text)
+             : db_run(db, sql, &changes, err, "tti", ":u", username, ":at", at, ":v", number);
+    if (rc == 0 && changes == 0)
+        rc = gh_fail(err, GH_NOT_FOUND, "no user named '%s'", username);
+    if (rc == 0 && end_sessions)
+        rc = db_run(db, end_sql, NULL, err, "t", ":u", username);
+    if (rc != 0) {
+        db_rollback(db);
+        return -1;
     }
     return db_commit(db, err);
-fail:
-    db_rollback(db);
-    return -1;
 }
 
 int user_set_roles(struct db *db, const char *username, unsigned roles, struct gh_error *err)
 {
-    static const char sql[] = "UPDATE users SET roles = :n, updated_at = :at WHERE username = :u";
+    static const char sql[] = "UPDATE users SET roles = :v, updated_at = :at WHERE username = :u";
 
-    return update_user(db, sql, username, NULL, roles, 0, err);
+    return update_user(db, sql, username, 'i', NULL, roles, 0, err);
 }
 
 int user_disable(struct db *db, const char *username, struct gh_error *err)
 {
     static const char sql[] =
-        "UPDATE users SET disabled = :n, updated_at = :at WHERE username = :u";
+        "UPDATE users SET disabled = :v, updated_at = :at WHERE username = :u";
 
-    return update_user(db, sql, username, NULL, 1, 1, err);
+    return update_user(db, sql, username, 'i', NULL, 1, 1, err);
 }
 
 int user_set_password(struct db *db, const char *username, const char *password_hash,
                       struct gh_error *err)
 {
     static const char sql[] =
-        "UPDATE users SET password_hash = :t, updated_at = :at WHERE username = :u";
+        "UPDATE users SET password_hash = :v, updated_at = :at WHERE username = :u";
 
-    return update_user(db, sql, username, password_hash, 0, 1, err);
+    return update_user(db, sql, username, 't', password_hash, 0, 1, err);
 }
 
 int user_rehash(struct db *db, int64_t id, const char *password_hash, struct gh_error *err)
 {
     static const char sql[] = "UPDATE users SET password_hash = :p WHERE id = :id";
-    sqlite3_stmt *st;
-    int rc;
 
-    if (db_begin_write(db, err) != 0)
-        return -1;
-    st = db_prepare(db, sql);
-    if (st == NULL || db_bind_text(st, ":p", password_hash) || db_bind_int64(st, ":id", id)) {
-        db_reset(st);
-        db_rollback(db);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
-    rc = db_step(db, st, err);
-    db_reset(st);
-    if (rc != SQLITE_DONE) {
-        db_rollback(db);
-        return -1;
-    }
-    return db_commit(db, err);
+    return db_write(db, sql, NULL, NULL, err, "ti", ":p", password_hash, ":id", id);
 }
 
 int user_list(struct db *db, json_t **out, struct gh_error *err)

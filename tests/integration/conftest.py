@@ -27,9 +27,8 @@ def stack():
     _finish(s)
 
 
-@pytest.fixture
-def new_stack():
-    """A factory: new_stack(conf_extra="...") starts a private instance."""
+def _stacks():
+    """A factory of private instances, and their clean-up."""
     made = []
 
     def make(conf_extra="", start=True):
@@ -40,18 +39,15 @@ def new_stack():
     yield make
     for s in made:
         _finish(s)
+
+
+@pytest.fixture
+def new_stack():
+    """new_stack(conf_extra="...") starts a private instance for one test."""
+    yield from _stacks()
 
 
 @pytest.fixture(scope="module")
 def new_stack_module():
     """Like new_stack, shared by the tests of one module."""
-    made = []
-
-    def make(conf_extra="", start=True):
-        s = Stack(conf_extra=conf_extra)
-        made.append(s)
-        return s.start() if start else s
-
-    yield make
-    for s in made:
-        _finish(s)
+    yield from _stacks()
