@@ -41,6 +41,28 @@ struct db *ctx_db(struct request_ctx *ctx, struct gh_error *err)
     return &t->db;
 }
 
+/*
+ * Who is calling. Public JSON endpoints (health, the OpenAPI document) do
+ * not care and skip the work; public pages look softly, to show a signed-in
+ * user as such, and never refuse for stale credentials.
+ */
+static int identify(struct request_ctx *ctx)
+{
+    unsigned flags = ctx->route->flags;
+
+    if (!(flags & R_PUBLIC))
+        return authenticate(ctx);
+    if (!(flags & R_JSON) && authenticate(ctx) != 0) {
+        http_response_reset(ctx->resp);
+        ctx->replied = 0;
+        memset(&ctx->who, 0, sizeof(ctx->who));
+    }
+    return 0;
+}
+
+/* Unread bodies up to this size are read and thrown away; bigger ones drop the connection. */
+#define DISCARD_LIMIT (16ULL * 1024 * 1024)
+
 static int safe_method(const char *method)
 {
     return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
@@ -116,7 +138,7 @@ void dispatch(const struct app *app, struct thread_state *t, char **envp, const 
         ctx.route = NULL;
     } else {
         ctx.route = &routes[rc];
-        if (authenticate(&ctx) != 0 || authorize(&ctx) != 0) {
+        if (identify(&ctx) != 0 || authorize(&ctx) != 0) {
             /* answered: 401, a redirect to the sign-in page, or 403 */
         } else if ((unsigned long long)req.content_length >
                    (unsigned long long)app->cfg.max_body_bytes) {
@@ -140,9 +162,8 @@ void dispatch(const struct app *app, struct thread_state *t, char **envp, const 
             }
         }
     }
-    /* A body nobody read is still on the connection; it must not be reused. */
-    if (req.content_length > 0 && req.body_state == 0 && io->abandon)
-        io->abandon(io_ctx);
+    /* A body nobody read is still on its way: take it in (or drop the connection). */
+    http_discard_body(&req, DISCARD_LIMIT);
     http_send(&req, &t->resp);
 
     ms = (double)(time_mono_ns() - started) / 1e6;

@@ -310,13 +310,8 @@ enum http_body_status http_read_body(struct http_request *r, size_t limit)
         return HTTP_BODY_OK;
     if (r->body_state == -1)
         return HTTP_BODY_SHORT;
-    if ((unsigned long long)r->content_length > limit) {
-        /* The unread body stays on the connection: it must not be reused. */
-        r->body_state = -1;
-        if (r->io->abandon)
-            r->io->abandon(r->io_ctx);
-        return HTTP_BODY_TOO_LARGE;
-    }
+    if ((unsigned long long)r->content_length > limit)
+        return HTTP_BODY_TOO_LARGE; /* left unread: http_discard_body() deals with it */
     want = (size_t)r->content_length;
     buf_grow(&r->body, want);
     while (r->body.len < want) {
@@ -332,6 +327,31 @@ enum http_body_status http_read_body(struct http_request *r, size_t limit)
     r->body.data[r->body.len] = '\0';
     r->body_state = 1;
     return HTTP_BODY_OK;
+}
+
+int http_discard_body(struct http_request *r, unsigned long long limit)
+{
+    char sink[16384];
+    unsigned long long left;
+
+    if (r->body_state != 0 || r->content_length <= 0)
+        return 0;
+    left = (unsigned long long)r->content_length;
+    if (left <= limit) {
+        while (left > 0) {
+            long n =
+                r->io->read(r->io_ctx, sink, left < sizeof(sink) ? (size_t)left : sizeof(sink));
+            if (n <= 0)
+                break;
+            left -= (unsigned long long)n;
+        }
+    }
+    r->body_state = -1;
+    if (left == 0)
+        return 0;
+    if (r->io->abandon)
+        r->io->abandon(r->io_ctx);
+    return -1;
 }
 
 enum http_body_status http_read_form(struct http_request *r, size_t limit)

@@ -81,6 +81,13 @@ enum http_body_status {
 
 /* Read exactly CONTENT_LENGTH bytes into r->body, refusing more than limit. */
 enum http_body_status http_read_body(struct http_request *r, size_t limit);
+/*
+ * Read and throw away a body nobody read, so that nginx can finish sending
+ * it and reuse the connection (closing on an unread body makes nginx fail
+ * its write and answer 502). A body over limit bytes is not read: the
+ * connection is abandoned instead. 0 when the connection stays usable.
+ */
+int http_discard_body(struct http_request *r, unsigned long long limit);
 /* Read the body and parse it as application/x-www-form-urlencoded into r->form. */
 enum http_body_status http_read_form(struct http_request *r, size_t limit);
 /* Whether Content-Type is media ("application/json"), parameters allowed. */

@@ -237,3 +237,11 @@ def test_login_throttling_per_address(new_stack):
     for i in range(20):
         assert login(s, "user%d" % i, password="wrong password!").status == 401
     assert login(s, "ann").status == 429
+
+
+def test_public_endpoints_ignore_stale_credentials(idstack):
+    stale = {"Authorization": "Bearer gh_" + "B" * 43, "Cookie": "gh_session=" + "C" * 43}
+    assert idstack.get("/healthz", headers=stale).status == 200
+    assert idstack.get("/api/v1/openapi.json", headers=stale).status == 200
+    r = idstack.get("/login", headers=stale)
+    assert r.status == 200 and "Sign in" in r.text

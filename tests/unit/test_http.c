@@ -104,6 +104,8 @@ static void body_is_read_to_its_length_within_the_limit(void)
     struct http_request r;
     struct memio m = {"a=1&b=x%2Fy", 11, 0, BUF_INIT, 0};
     struct memio m2 = {"xx", 2, 0, BUF_INIT, 0};
+    static char five_k[5000];
+    struct memio m5000 = {five_k, sizeof(five_k), 0, BUF_INIT, 0};
 
     http_request_init(&r, &a, env, &memio_ops, &m);
     CHECK_INT(http_read_form(&r, 100), HTTP_BODY_OK);
@@ -112,9 +114,20 @@ static void body_is_read_to_its_length_within_the_limit(void)
     CHECK_INT(r.body.len, 11);
     http_request_free(&r);
 
-    http_request_init(&r, &a, big, &memio_ops, &m);
+    /* Too large: not read; then thrown away so the connection stays usable. */
+    http_request_init(&r, &a, big, &memio_ops, &m5000);
     CHECK_INT(http_read_body(&r, 4096), HTTP_BODY_TOO_LARGE);
-    CHECK(m.abandoned);
+    CHECK(!m5000.abandoned);
+    CHECK_INT(http_discard_body(&r, 8192), 0);
+    CHECK_INT(m5000.pos, 5000);
+    CHECK(!m5000.abandoned);
+    http_request_free(&r);
+    /* Beyond the discard limit the connection is dropped instead. */
+    m5000.pos = 0;
+    http_request_init(&r, &a, big, &memio_ops, &m5000);
+    CHECK_INT(http_discard_body(&r, 1000), -1);
+    CHECK(m5000.abandoned);
+    CHECK_INT(m5000.pos, 0);
     http_request_free(&r);
 
     http_request_init(&r, &a, shortbody, &memio_ops, &m2);
