@@ -58,6 +58,7 @@ extern const struct unit_test db_tests[];
 extern const struct unit_test http_tests[];
 extern const struct unit_test identity_tests[];
 extern const struct unit_test json_tests[];
+extern const struct unit_test ledger_tests[];
 extern const struct unit_test router_tests[];
 extern const struct unit_test time_tests[];
 extern const struct unit_test tpl_tests[];
