@@ -3,7 +3,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <pwd.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../core/cli.h"
 #include "commands.h"
@@ -82,6 +84,21 @@ int read_password_line(char *out, size_t size)
     if (n > 0 && out[n - 1] == '\r')
         out[--n] = '\0';
     return 0;
+}
+
+const char *admin_actor(void)
+{
+    static char actor[80];
+    const char *who = getenv("SUDO_USER");
+
+    if (actor[0])
+        return actor;
+    if (who == NULL || *who == '\0') {
+        struct passwd *pw = getpwuid(getuid());
+        who = pw ? pw->pw_name : "unknown";
+    }
+    snprintf(actor, sizeof(actor), "cli:%s", who);
+    return actor;
 }
 
 void print_json(json_t *doc)

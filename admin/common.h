@@ -18,6 +18,8 @@ const char *take_option(int *argc, char **argv, const char *name);
 int take_flag(int *argc, char **argv, const char *name);
 /* Read one line from stdin without its newline into out; -1 when there is none. */
 int read_password_line(char *out, size_t size);
+/* Who the ledger names for changes made with the CLI: "cli:<login>" (SUDO_USER when set). */
+const char *admin_actor(void);
 /* Print doc as one JSON document on stdout; steals doc. */
 void print_json(json_t *doc);
 

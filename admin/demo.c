@@ -53,7 +53,7 @@ int cmd_demo(const char *config_path, int argc, char **argv)
         random_token(token);
         snprintf(password, sizeof(password), "%.16s", token);
         if (password_hash(db.path, password, hash, &err) != 0 ||
-            user_add(&db, d->username, d->display, d->roles, hash, &id, &err) != 0) {
+            user_add(&db, "demo", d->username, d->display, d->roles, hash, &id, &err) != 0) {
             fprintf(stderr, "gatehouse demo: %s\n", err.message);
             admin_close(&cfg, &db);
             return EXIT_REFUSED;

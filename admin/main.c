@@ -32,6 +32,11 @@ static const struct command commands[] = {
     {"token", "revoke", "ID", "revoke a token", cmd_token_revoke},
     {"source", "add", "NAME [--json]", "print a new inbound webhook secret (whsec_...), once",
      cmd_source_add},
+    {"ledger", "verify", "[--json]",
+     "check the chain and its signed checkpoints; exit 1 naming the first bad entry",
+     cmd_ledger_verify},
+    {"ledger", "export", "", "print the whole chain as NDJSON, one entry a line",
+     cmd_ledger_export},
     {"demo", NULL, "", "load the demo data (users with printed passwords)", cmd_demo},
 };
 

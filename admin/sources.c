@@ -22,7 +22,7 @@ int cmd_source_add(const char *config_path, int argc, char **argv)
     }
     if ((rc = admin_open(config_path, &cfg, &db)) != 0)
         return rc;
-    if (source_add(&db, argv[0], secret, &id, &err) != 0) {
+    if (source_add(&db, admin_actor(), argv[0], secret, &id, &err) != 0) {
         fprintf(stderr, "gatehouse: %s\n", err.message);
         admin_close(&cfg, &db);
         return EXIT_REFUSED;

@@ -26,7 +26,7 @@ int cmd_token_create(const char *config_path, int argc, char **argv)
     }
     if ((rc = admin_open(config_path, &cfg, &db)) != 0)
         return rc;
-    if (token_create(&db, user, name, token, &id, &err) != 0) {
+    if (token_create(&db, admin_actor(), user, name, token, &id, &err) != 0) {
         fprintf(stderr, "gatehouse: %s\n", err.message);
         admin_close(&cfg, &db);
         return EXIT_REFUSED;
@@ -102,7 +102,7 @@ int cmd_token_revoke(const char *config_path, int argc, char **argv)
     }
     if ((rc = admin_open(config_path, &cfg, &db)) != 0)
         return rc;
-    rc = token_revoke(&db, id, &err) == 0 ? 0 : EXIT_REFUSED;
+    rc = token_revoke(&db, admin_actor(), id, &err) == 0 ? 0 : EXIT_REFUSED;
     if (rc)
         fprintf(stderr, "gatehouse: %s\n", err.message);
     else

@@ -56,8 +56,8 @@ int cmd_user_add(const char *config_path, int argc, char **argv)
         return rc;
     if (with_password && (rc = password_from_stdin(db.path, hash)) != 0)
         goto out;
-    if (user_add(&db, argv[0], display ? display : argv[0], roles, with_password ? hash : NULL, &id,
-                 &err) != 0) {
+    if (user_add(&db, admin_actor(), argv[0], display ? display : argv[0], roles,
+                 with_password ? hash : NULL, &id, &err) != 0) {
         fprintf(stderr, "gatehouse: %s\n", err.message);
         rc = EXIT_REFUSED;
         goto out;
@@ -143,7 +143,7 @@ int cmd_user_roles(const char *config_path, int argc, char **argv)
     }
     if ((rc = admin_open(config_path, &cfg, &db)) != 0)
         return rc;
-    rc = user_set_roles(&db, argv[0], roles, &err) == 0 ? 0 : EXIT_REFUSED;
+    rc = user_set_roles(&db, admin_actor(), argv[0], roles, &err) == 0 ? 0 : EXIT_REFUSED;
     if (rc)
         fprintf(stderr, "gatehouse: %s\n", err.message);
     else
@@ -165,7 +165,7 @@ int cmd_user_disable(const char *config_path, int argc, char **argv)
     }
     if ((rc = admin_open(config_path, &cfg, &db)) != 0)
         return rc;
-    rc = user_disable(&db, argv[0], &err) == 0 ? 0 : EXIT_REFUSED;
+    rc = user_disable(&db, admin_actor(), argv[0], &err) == 0 ? 0 : EXIT_REFUSED;
     if (rc)
         fprintf(stderr, "gatehouse: %s\n", err.message);
     else
@@ -191,7 +191,7 @@ int cmd_user_passwd(const char *config_path, int argc, char **argv)
     if ((rc = admin_open(config_path, &cfg, &db)) != 0)
         return rc;
     if ((rc = password_from_stdin(db.path, hash)) == 0) {
-        rc = user_set_password(&db, argv[0], hash, &err) == 0 ? 0 : EXIT_REFUSED;
+        rc = user_set_password(&db, admin_actor(), argv[0], hash, &err) == 0 ? 0 : EXIT_REFUSED;
         if (rc)
             fprintf(stderr, "gatehouse: %s\n", err.message);
         else

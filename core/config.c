@@ -61,6 +61,7 @@ static const struct key keys[] = {
     INT(login_user_failures, 1, 1000, "5"),
     INT(login_addr_failures, 1, 100000, "20"),
     INT(login_window_seconds, 1, 86400, "900"),
+    STR(ledger_origin, KEY_STRING, ""),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -289,6 +290,14 @@ int config_load(const char *path, struct config *cfg, struct buf *errors)
     free(basedir);
     problems += read_file(path, cfg, errors);
     problems += read_environment(cfg, errors);
+    if (cfg->ledger_origin[0] == '\0') {
+        /* The public address without its scheme names this ledger in checkpoints. */
+        const char *host = strstr(cfg->public_url, "://");
+        struct buf b = BUF_INIT;
+        buf_printf(&b, "%s/ledger", host ? host + 3 : cfg->public_url);
+        free(cfg->ledger_origin);
+        cfg->ledger_origin = buf_detach(&b);
+    }
     return problems;
 }
 

@@ -36,6 +36,7 @@ struct config {
     int login_user_failures;    /* failed logins per username before 429 */
     int login_addr_failures;    /* failed logins per client address before 429 */
     int login_window_seconds;   /* the window those are counted in */
+    char *ledger_origin;        /* the origin line of signed checkpoints */
 };
 
 /* The file named by GATEHOUSE_CONFIG, else /etc/gatehouse/gatehouse.conf. */

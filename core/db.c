@@ -271,8 +271,8 @@ int db_exec(struct db *db, const char *sql, struct gh_error *err)
     return gh_fail(err, GH_INTERNAL, "database error");
 }
 
-static int run_v(struct db *db, const char *sql, int *changes, struct gh_error *err,
-                 const char *types, va_list ap)
+int db_vrun(struct db *db, const char *sql, int *changes, struct gh_error *err, const char *types,
+            va_list ap)
 {
     sqlite3_stmt *st = db_prepare(db, sql);
     int rc;
@@ -297,7 +297,7 @@ int db_run(struct db *db, const char *sql, int *changes, struct gh_error *err, c
     int rc;
 
     va_start(ap, types);
-    rc = run_v(db, sql, changes, err, types, ap);
+    rc = db_vrun(db, sql, changes, err, types, ap);
     va_end(ap);
     return rc;
 }
@@ -311,7 +311,7 @@ int db_write(struct db *db, const char *sql, int *changes, int64_t *rowid, struc
     if (db_begin_write(db, err) != 0)
         return -1;
     va_start(ap, types);
-    rc = run_v(db, sql, changes, err, types, ap);
+    rc = db_vrun(db, sql, changes, err, types, ap);
     va_end(ap);
     if (rc != 0) {
         db_rollback(db);

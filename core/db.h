@@ -105,6 +105,8 @@ int db_bind_vlist(sqlite3_stmt *stmt, const char *types, va_list ap);
  */
 int db_run(struct db *db, const char *sql, int *changes, struct gh_error *err, const char *types,
            ...);
+int db_vrun(struct db *db, const char *sql, int *changes, struct gh_error *err, const char *types,
+            va_list ap);
 
 /*
  * One write statement in its own write transaction: take the lock, BEGIN

@@ -81,6 +81,34 @@ int ledger_append(struct db *db, const char *actor, const char *kind, const char
     return 0;
 }
 
+int ledger_write(struct db *db, const char *actor, const char *kind, const char *subject,
+                 json_t *payload, const char *sql, int *changes, int64_t *rowid,
+                 struct gh_error *err, const char *types, ...)
+{
+    int n = 0, rc;
+    va_list ap;
+
+    if (db_begin_write(db, err) != 0) {
+        json_decref(payload);
+        return -1;
+    }
+    va_start(ap, types);
+    rc = db_vrun(db, sql, &n, err, types, ap);
+    va_end(ap);
+    if (rc == 0 && rowid)
+        *rowid = sqlite3_last_insert_rowid(db->conn);
+    if (rc == 0 && n > 0)
+        rc = ledger_append(db, actor, kind, subject, payload, NULL, err);
+    json_decref(payload);
+    if (rc != 0) {
+        db_rollback(db);
+        return -1;
+    }
+    if (changes)
+        *changes = n;
+    return db_commit(db, err);
+}
+
 json_t *ledger_entry_json(sqlite3_stmt *row)
 {
     const char *payload_json = (const char *)sqlite3_column_text(row, 5);

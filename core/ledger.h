@@ -30,6 +30,16 @@
 int ledger_append(struct db *db, const char *actor, const char *kind, const char *subject,
                   json_t *payload, int64_t *seq, struct gh_error *err);
 
+/*
+ * A change of one statement and its ledger entry, in one write
+ * transaction: run sql (bound as db_bind_list), then append the entry if
+ * the statement changed anything. payload is stolen. *changes and *rowid
+ * (may be NULL) as db_write.
+ */
+int ledger_write(struct db *db, const char *actor, const char *kind, const char *subject,
+                 json_t *payload, const char *sql, int *changes, int64_t *rowid,
+                 struct gh_error *err, const char *types, ...);
+
 /* The hash of one entry, as defined above. */
 void ledger_hash(const char *prev_hash, int64_t seq, const char *at, const char *actor,
                  const char *kind, const char *subject, const char *payload_json,

@@ -79,6 +79,7 @@ const struct migration migrations[] = {
      "  id INTEGER PRIMARY KEY,"
      "  job TEXT NOT NULL,"
      "  started_at TEXT NOT NULL,"
+     "  started_ms INTEGER NOT NULL,"
      "  ended_at TEXT,"
      "  outcome TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'failed')),"
      "  summary TEXT,"

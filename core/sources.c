@@ -3,15 +3,16 @@
 
 #include <stdio.h>
 
+#include "ledger.h"
 #include "timeutil.h"
 #include "validate.h"
 
-int source_add(struct db *db, const char *name, char secret_out[WEBHOOK_SECRET_LEN], int64_t *id,
-               struct gh_error *err)
+int source_add(struct db *db, const char *actor, const char *name,
+               char secret_out[WEBHOOK_SECRET_LEN], int64_t *id, struct gh_error *err)
 {
     static const char sql[] = "INSERT INTO webhook_sources (name, secret, created_at)"
                               " VALUES (:n, :s, :at) ON CONFLICT (name) DO NOTHING";
-    char at[TIME_RFC3339_LEN];
+    char at[TIME_RFC3339_LEN], sub[80];
     int changes;
 
     if (!valid_client_id(name))
@@ -20,7 +21,9 @@ int source_add(struct db *db, const char *name, char secret_out[WEBHOOK_SECRET_L
                        "starting with a letter or digit");
     webhook_secret_new(secret_out);
     time_format_rfc3339(time_now_ms(), at);
-    if (db_write(db, sql, &changes, id, err, "ttt", ":n", name, ":s", secret_out, ":at", at) != 0)
+    snprintf(sub, sizeof(sub), "source:%s", name);
+    if (ledger_write(db, actor, "source.added", sub, json_pack("{s:s}", "name", name), sql,
+                     &changes, id, err, "ttt", ":n", name, ":s", secret_out, ":at", at) != 0)
         return -1;
     if (changes == 0)
         return gh_fail(err, GH_CONFLICT, "a source named '%s' already exists", name);

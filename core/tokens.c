@@ -5,16 +5,17 @@
 #include <string.h>
 
 #include "json.h"
+#include "ledger.h"
 #include "timeutil.h"
 
-int token_create(struct db *db, const char *username, const char *name,
+int token_create(struct db *db, const char *actor, const char *username, const char *name,
                  char token_out[API_TOKEN_LEN], int64_t *id, struct gh_error *err)
 {
     static const char sql[] = "INSERT INTO tokens (user_id, name, hash, created_at)"
                               " SELECT id, :n, :h, :at FROM users WHERE username = :u";
     unsigned char hash[SECRET_HASH_BYTES];
-    char at[TIME_RFC3339_LEN];
-    int changes;
+    char at[TIME_RFC3339_LEN], sub[40];
+    int changes, rc;
 
     if (utf8_length(name) < 1 || utf8_length(name) > 100)
         return gh_fail(err, GH_INVALID, "a token name is 1 to 100 characters");
@@ -22,12 +23,25 @@ int token_create(struct db *db, const char *username, const char *name,
     random_token(token_out + 3);
     secret_hash(token_out, hash);
     time_format_rfc3339(time_now_ms(), at);
-    if (db_write(db, sql, &changes, id, err, "thtt", ":n", name, ":h", hash, ":at", at, ":u",
-                 username) != 0)
+    if (db_begin_write(db, err) != 0)
         return -1;
-    if (changes == 0)
-        return gh_fail(err, GH_NOT_FOUND, "no user named '%s'", username);
-    return 0;
+    rc = db_run(db, sql, &changes, err, "thtt", ":n", name, ":h", hash, ":at", at, ":u", username);
+    if (rc == 0 && changes == 0)
+        rc = gh_fail(err, GH_NOT_FOUND, "no user named '%s'", username);
+    if (rc == 0) {
+        json_t *payload;
+        *id = sqlite3_last_insert_rowid(db->conn);
+        snprintf(sub, sizeof(sub), "token:%lld", (long long)*id);
+        payload =
+            json_pack("{s:I, s:s, s:s}", "id", (json_int_t)*id, "username", username, "name", name);
+        rc = ledger_append(db, actor, "token.created", sub, payload, NULL, err);
+        json_decref(payload);
+    }
+    if (rc != 0) {
+        db_rollback(db);
+        return -1;
+    }
+    return db_commit(db, err);
 }
 
 int token_resolve(struct db *db, const char *token, int64_t now_ms, struct identity *id,
@@ -113,15 +127,18 @@ int token_list(struct db *db, json_t **out, struct gh_error *err)
     return 0;
 }
 
-int token_revoke(struct db *db, int64_t token_id, struct gh_error *err)
+int token_revoke(struct db *db, const char *actor, int64_t token_id, struct gh_error *err)
 {
     static const char sql[] =
         "UPDATE tokens SET revoked_at = :at WHERE id = :id AND revoked_at IS NULL";
-    char at[TIME_RFC3339_LEN];
+    char at[TIME_RFC3339_LEN], sub[40];
     int changes;
 
     time_format_rfc3339(time_now_ms(), at);
-    if (db_write(db, sql, &changes, NULL, err, "ti", ":at", at, ":id", token_id) != 0)
+    snprintf(sub, sizeof(sub), "token:%lld", (long long)token_id);
+    if (ledger_write(db, actor, "token.revoked", sub,
+                     json_pack("{s:I}", "id", (json_int_t)token_id), sql, &changes, NULL, err, "ti",
+                     ":at", at, ":id", token_id) != 0)
         return -1;
     if (changes == 0)
         return gh_fail(err, GH_NOT_FOUND, "no live token with id %lld", (long long)token_id);

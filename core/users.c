@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "ledger.h"
 
 #include "log.h"
 #include "timeutil.h"
@@ -78,14 +79,22 @@ int valid_username(const char *s)
     return 1;
 }
 
-int user_add(struct db *db, const char *username, const char *display_name, unsigned roles,
-             const char *password_hash, int64_t *id, struct gh_error *err)
+/* The ledger subject of a user. */
+static void subject(struct buf *b, const char *username)
+{
+    buf_reset(b);
+    buf_printf(b, "user:%s", username);
+}
+
+int user_add(struct db *db, const char *actor, const char *username, const char *display_name,
+             unsigned roles, const char *password_hash, int64_t *id, struct gh_error *err)
 {
     static const char sql[] =
         "INSERT INTO users (username, display_name, password_hash, roles, created_at, updated_at)"
         " VALUES (:u, :d, :p, :r, :at, :at) ON CONFLICT (username) DO NOTHING";
     char at[TIME_RFC3339_LEN];
-    int changes;
+    struct buf sub = BUF_INIT;
+    int changes, rc;
 
     if (!valid_username(username))
         return gh_fail(err, GH_INVALID,
@@ -94,8 +103,15 @@ int user_add(struct db *db, const char *username, const char *display_name, unsi
     if (utf8_length(display_name) < 1 || utf8_length(display_name) > 200)
         return gh_fail(err, GH_INVALID, "a display name is 1 to 200 characters");
     time_format_rfc3339(time_now_ms(), at);
-    if (db_write(db, sql, &changes, id, err, "tttit", ":u", username, ":d", display_name, ":p",
-                 password_hash, ":r", (int64_t)roles, ":at", at) != 0)
+    subject(&sub, username);
+    rc = ledger_write(db, actor, "user.added", buf_str(&sub),
+                      json_pack("{s:s, s:s, s:o, s:b}", "username", username, "display_name",
+                                display_name, "roles", roles_json(roles), "has_password",
+                                password_hash != NULL),
+                      sql, &changes, id, err, "tttit", ":u", username, ":d", display_name, ":p",
+                      password_hash, ":r", (int64_t)roles, ":at", at);
+    buf_free(&sub);
+    if (rc != 0)
         return -1;
     if (changes == 0)
         return gh_fail(err, GH_CONFLICT, "a user named '%s' already exists", username);
@@ -132,9 +148,11 @@ int user_find(struct db *db, const char *username, struct user *u, struct gh_err
  * statement takes :u (username), :at (now) and :v (the new value, text or
  * integer as type says).
  */
-static int update_user(struct db *db, const char *sql, const char *username, char type,
-                       const char *text, int64_t number, int end_sessions, struct gh_error *err)
+static int update_user(struct db *db, const char *actor, const char *kind, json_t *payload,
+                       const char *sql, const char *username, char type, const char *text,
+                       int64_t number, int end_sessions, struct gh_error *err)
 {
+    struct buf sub = BUF_INIT;
     static const char end_sql[] =
         "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = :u)";
     char at[TIME_RFC3339_LEN];
@@ -150,6 +168,10 @@ static int update_user(struct db *db, const char *sql, const char *username, cha
         rc = gh_fail(err, GH_NOT_FOUND, "no user named '%s'", username);
     if (rc == 0 && end_sessions)
         rc = db_run(db, end_sql, NULL, err, "t", ":u", username);
+    if (rc == 0)
+        rc = ledger_append(db, actor, kind, buf_str(&sub), payload, NULL, err);
+    buf_free(&sub);
+    json_decref(payload);
     if (rc != 0) {
         db_rollback(db);
         return -1;
@@ -157,28 +179,34 @@ static int update_user(struct db *db, const char *sql, const char *username, cha
     return db_commit(db, err);
 }
 
-int user_set_roles(struct db *db, const char *username, unsigned roles, struct gh_error *err)
+int user_set_roles(struct db *db, const char *actor, const char *username, unsigned roles,
+                   struct gh_error *err)
 {
     static const char sql[] = "UPDATE users SET roles = :v, updated_at = :at WHERE username = :u";
 
-    return update_user(db, sql, username, 'i', NULL, roles, 0, err);
+    return update_user(db, actor, "user.roles_changed",
+                       json_pack("{s:s, s:o}", "username", username, "roles", roles_json(roles)),
+                       sql, username, 'i', NULL, roles, 0, err);
 }
 
-int user_disable(struct db *db, const char *username, struct gh_error *err)
+int user_disable(struct db *db, const char *actor, const char *username, struct gh_error *err)
 {
     static const char sql[] =
         "UPDATE users SET disabled = :v, updated_at = :at WHERE username = :u";
 
-    return update_user(db, sql, username, 'i', NULL, 1, 1, err);
+    return update_user(db, actor, "user.disabled", json_pack("{s:s}", "username", username), sql,
+                       username, 'i', NULL, 1, 1, err);
 }
 
-int user_set_password(struct db *db, const char *username, const char *password_hash,
-                      struct gh_error *err)
+int user_set_password(struct db *db, const char *actor, const char *username,
+                      const char *password_hash, struct gh_error *err)
 {
     static const char sql[] =
         "UPDATE users SET password_hash = :v, updated_at = :at WHERE username = :u";
 
-    return update_user(db, sql, username, 't', password_hash, 0, 1, err);
+    /* The ledger records that it changed, never the hash. */
+    return update_user(db, actor, "user.password_changed", json_pack("{s:s}", "username", username),
+                       sql, username, 't', password_hash, 0, 1, err);
 }
 
 int user_rehash(struct db *db, int64_t id, const char *password_hash, struct gh_error *err)

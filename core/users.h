@@ -56,17 +56,22 @@ struct user {
     int disabled;                               /* refused everywhere when set */
 };
 
+/*
+ * The changes below write their ledger entry ("user.added", ...) in the
+ * same transaction, naming actor as who made them.
+ */
 /* Add a user; GH_CONFLICT if the name is taken. password_hash may be NULL. */
-int user_add(struct db *db, const char *username, const char *display_name, unsigned roles,
-             const char *password_hash, int64_t *id, struct gh_error *err);
+int user_add(struct db *db, const char *actor, const char *username, const char *display_name,
+             unsigned roles, const char *password_hash, int64_t *id, struct gh_error *err);
 /* Look a user up by name; GH_NOT_FOUND when there is none. */
 int user_find(struct db *db, const char *username, struct user *u, struct gh_error *err);
-int user_set_roles(struct db *db, const char *username, unsigned roles, struct gh_error *err);
+int user_set_roles(struct db *db, const char *actor, const char *username, unsigned roles,
+                   struct gh_error *err);
 /* Disable a user and end their sessions at once. */
-int user_disable(struct db *db, const char *username, struct gh_error *err);
+int user_disable(struct db *db, const char *actor, const char *username, struct gh_error *err);
 /* Set a new password hash and end the user's sessions. */
-int user_set_password(struct db *db, const char *username, const char *password_hash,
-                      struct gh_error *err);
+int user_set_password(struct db *db, const char *actor, const char *username,
+                      const char *password_hash, struct gh_error *err);
 /* Replace the hash after a login found its parameters outdated (sessions kept). */
 int user_rehash(struct db *db, int64_t id, const char *password_hash, struct gh_error *err);
 /* Every user as [{"username", "display_name", "roles", "disabled", "has_password", "created_at"}].

@@ -5,8 +5,11 @@
  *   gatehouse-worker [--config FILE] run --interval SECONDS
  *   gatehouse-worker [--config FILE] run --job NAME [--now RFC3339]
  *
- * A run stops starting jobs once worker_max_run_seconds have passed, so
- * cron runs never pile up. Exit status: 0 when every job succeeded, 1 when
+ * Each job runs when due (its period has passed since its last successful
+ * run; --job runs it regardless) and under a lease, so that workers started
+ * together never run the same job at once. Every run is recorded in the
+ * database. A run stops starting jobs once worker_max_run_seconds have
+ * passed, so cron runs never pile up. Exit status: 0 when every job succeeded, 1 when
  * one failed, 2 on usage or configuration errors.
  */
 #include <signal.h>
@@ -18,6 +21,7 @@
 
 #include "../core/cli.h"
 #include "../core/db.h"
+#include "../core/jobruns.h"
 #include "../core/log.h"
 #include "../core/timeutil.h"
 #include "../core/version.h"
@@ -42,24 +46,69 @@ static void usage(FILE *to)
     fputc('\n', to);
 }
 
-/* Run one job and print what it did; 0 or -1. */
-static int run_job(const struct job *job, const struct config *cfg, struct db *db, int64_t now)
+/* Who holds leases taken by this process: host, pid and a random tag. */
+static const char *holder_id(void)
+{
+    static char holder[160];
+    char host[64] = "host";
+
+    if (holder[0] == '\0') {
+        gethostname(host, sizeof(host) - 1);
+        snprintf(holder, sizeof(holder), "%s:%d:%08x", host, (int)getpid(), randombytes_random());
+    }
+    return holder;
+}
+
+/*
+ * Run one job under its lease, record the run, print what it did.
+ * Returns 0 (done, or skipped because not due or held elsewhere) or -1.
+ */
+static int run_job(const struct job *job, const struct config *cfg, struct db *db, int64_t now,
+                   int forced)
 {
     struct buf summary = BUF_INIT;
     struct job_ctx ctx = {cfg, db, now, &summary};
-    struct gh_error err = {GH_OK, ""};
-    int64_t started = time_mono_ns();
-    int rc = job->run(&ctx, &err);
-    double ms = (double)(time_mono_ns() - started) / 1e6;
+    struct gh_error err = {GH_OK, ""}, rerr;
+    int64_t started, run_id = 0;
+    int due = 1, rc = -1;
+    double ms;
 
+    if (!forced && job_due(db, job->name, now, job->period_seconds, &due, &err) != 0)
+        goto report;
+    if (!due) {
+        printf("%s: not due (every %d s)\n", job->name, job->period_seconds);
+        buf_free(&summary);
+        return 0;
+    }
+    switch (lease_take(db, job->name, holder_id(), time_now_ms(),
+                       ((int64_t)cfg->worker_max_run_seconds + 60) * 1000, &err)) {
+    case 1:
+        break;
+    case 0:
+        printf("%s: skipped, another worker holds its lease\n", job->name);
+        buf_free(&summary);
+        return 0;
+    default:
+        goto report;
+    }
+    started = time_mono_ns();
+    if (run_start(db, job->name, now, &run_id, &err) == 0)
+        rc = job->run(&ctx, &err);
+    ms = (double)(time_mono_ns() - started) / 1e6;
+    if (run_id &&
+        run_end(db, run_id, rc == 0, buf_str(&summary), rc ? err.message : NULL, &rerr) != 0)
+        log_error("cannot record the end of %s: %s", job->name, rerr.message);
+    lease_release(db, job->name, holder_id(), NULL);
     if (rc == 0) {
         printf("%s: ok in %.1f ms: %s\n", job->name, ms, buf_str(&summary));
         log_fields(LOG_INFO, json_pack("{s:s, s:f}", "job", job->name, "duration_ms", ms),
                    "job %s done: %s", job->name, buf_str(&summary));
-    } else {
-        printf("%s: FAILED after %.1f ms: %s\n", job->name, ms, err.message);
-        log_fields(LOG_ERROR, json_pack("{s:s, s:f}", "job", job->name, "duration_ms", ms),
-                   "job %s failed: %s", job->name, err.message);
+    }
+report:
+    if (rc != 0) {
+        printf("%s: FAILED: %s\n", job->name, err.message);
+        log_fields(LOG_ERROR, json_pack("{s:s}", "job", job->name), "job %s failed: %s", job->name,
+                   err.message);
     }
     fflush(stdout);
     buf_free(&summary);
@@ -82,7 +131,7 @@ static int run_once(const struct config *cfg, struct db *db, const struct job *o
                    cfg->worker_max_run_seconds, jobs[i].name);
             break;
         }
-        failed |= run_job(&jobs[i], cfg, db, now) != 0;
+        failed |= run_job(&jobs[i], cfg, db, now, only != NULL) != 0;
     }
     return failed ? 1 : 0;
 }

@@ -28,8 +28,8 @@ static void sessions_expire_idle_and_absolute(void)
     int64_t uid, t0 = 1000000000000LL;
 
     CHECK_INT(fresh_db(&db), 0);
-    CHECK_INT(user_add(&db, "ann", "Ann", ROLE_APPROVER, NULL, &uid, &err), 0);
-    CHECK_INT(user_add(&db, "ann", "Ann again", ROLE_APPROVER, NULL, &uid, &err), -1);
+    CHECK_INT(user_add(&db, "test", "ann", "Ann", ROLE_APPROVER, NULL, &uid, &err), 0);
+    CHECK_INT(user_add(&db, "test", "ann", "Ann again", ROLE_APPROVER, NULL, &uid, &err), -1);
     CHECK_INT(err.kind, GH_CONFLICT);
     CHECK_INT(session_create(&db, uid, t0, token, csrf, &err), 0);
     /* idle 10 s, absolute 30 s */
@@ -49,7 +49,7 @@ static void sessions_expire_idle_and_absolute(void)
     CHECK_INT(session_resolve(&db, token, t0 + 1000, 10, 30, &id, &err), -1);
 
     CHECK_INT(session_create(&db, uid, t0, token, csrf, &err), 0);
-    CHECK_INT(user_disable(&db, "ann", &err), 0);
+    CHECK_INT(user_disable(&db, "test", "ann", &err), 0);
     CHECK_INT(session_resolve(&db, token, t0 + 1000, 10, 30, &id, &err), -1);
     CHECK_INT(session_resolve(&db, "not-a-token", t0, 10, 30, &id, &err), -1);
     db_close(&db);
@@ -66,12 +66,13 @@ static void tokens_resolve_until_revoked(void)
     char *text;
 
     CHECK_INT(fresh_db(&db), 0);
-    CHECK_INT(user_add(&db, "bot", "CI bot", ROLE_REQUESTER | ROLE_VIEWER, NULL, &uid, &err), 0);
-    CHECK_INT(token_create(&db, "bot", "ci", token, &tid, &err), 0);
+    CHECK_INT(
+        user_add(&db, "test", "bot", "CI bot", ROLE_REQUESTER | ROLE_VIEWER, NULL, &uid, &err), 0);
+    CHECK_INT(token_create(&db, "test", "bot", "ci", token, &tid, &err), 0);
     CHECK(strncmp(token, "gh_", 3) == 0 && strlen(token) == 46);
-    CHECK_INT(token_create(&db, "nobody", "x", token + 0, &tid, &err) == 0 ? 0 : err.kind,
+    CHECK_INT(token_create(&db, "test", "nobody", "x", token + 0, &tid, &err) == 0 ? 0 : err.kind,
               GH_NOT_FOUND);
-    CHECK_INT(token_create(&db, "bot", "ci", token, &tid, &err), 0);
+    CHECK_INT(token_create(&db, "test", "bot", "ci", token, &tid, &err), 0);
     CHECK_INT(token_resolve(&db, token, 5000000, &id, &err), 0);
     CHECK_STR(id.username, "bot");
     CHECK_INT(id.roles, ROLE_REQUESTER | ROLE_VIEWER);
@@ -82,8 +83,8 @@ static void tokens_resolve_until_revoked(void)
     CHECK_CONTAINS(text, "\"last_used_at\":\"1970-01-01T01:23:20.000Z\"");
     free(text);
     json_decref(list);
-    CHECK_INT(token_revoke(&db, tid, &err), 0);
-    CHECK_INT(token_revoke(&db, tid, &err), -1);
+    CHECK_INT(token_revoke(&db, "test", tid, &err), 0);
+    CHECK_INT(token_revoke(&db, "test", tid, &err), -1);
     CHECK_INT(token_resolve(&db, token, 5000000, &id, &err), -1);
     CHECK_INT(err.kind, GH_NOT_FOUND);
     token[10] ^= 1;
