@@ -164,7 +164,8 @@ void dispatch(const struct app *app, struct thread_state *t, char **envp, const 
     }
     /* A body nobody read is still on its way: take it in (or drop the connection). */
     http_discard_body(&req, DISCARD_LIMIT);
-    http_send(&req, &t->resp);
+    if (!t->resp.streamed)
+        http_send(&req, &t->resp);
 
     ms = (double)(time_mono_ns() - started) / 1e6;
     if (log_get_level() <= LOG_DEBUG || ms > 500)

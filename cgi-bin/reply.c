@@ -1,6 +1,7 @@
 /* Building answers (see reply.h). */
 #include "reply.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,15 @@ static void set_json(struct request_ctx *ctx, int status, json_t *doc)
 void reply_json(struct request_ctx *ctx, int status, json_t *data)
 {
     set_json(ctx, status, envelope_data(data, ctx->req->request_id));
+}
+
+void reply_list(struct request_ctx *ctx, json_t *items, const char *next_cursor)
+{
+    json_t *doc = envelope_data(items, ctx->req->request_id);
+
+    json_object_set_new(json_object_get(doc, "meta"), "next_cursor",
+                        next_cursor ? json_string(next_cursor) : json_null());
+    set_json(ctx, 200, doc);
 }
 
 void reply_json_document(struct request_ctx *ctx, int status, json_t *doc)
@@ -128,6 +138,32 @@ void reply_gh_error(struct request_ctx *ctx, const struct gh_error *err)
         reply_error(ctx, 500, "internal", "internal error", NULL);
         break;
     }
+}
+
+int param_int(struct request_ctx *ctx, const char *name, long long min, long long max,
+              long long def, long long *out, struct field_errors *e)
+{
+    const char *v = http_param(ctx->req, name);
+    char *end;
+    long long n;
+
+    *out = def;
+    if (v == NULL)
+        return 0;
+    errno = 0;
+    n = strtoll(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || errno || n < min || n > max) {
+        field_error(e, name, "must be an integer from %lld to %lld", min, max);
+        return -1;
+    }
+    *out = n;
+    return 1;
+}
+
+void reply_invalid(struct request_ctx *ctx, struct field_errors *e)
+{
+    reply_error(ctx, 400, "validation_failed", "some parameters are not valid",
+                field_errors_take(e));
 }
 
 json_t *request_json_body(struct request_ctx *ctx)

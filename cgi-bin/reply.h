@@ -8,11 +8,14 @@
 #include <jansson.h>
 
 #include "../core/error.h"
+#include "../core/json.h"
 #include "../core/tpl.h"
 #include "app.h"
 
 /* {"data": data, "meta": ...}; steals data. */
 void reply_json(struct request_ctx *ctx, int status, json_t *data);
+/* A page of a list: the envelope with meta.next_cursor (NULL: the end); steals items. */
+void reply_list(struct request_ctx *ctx, json_t *items, const char *next_cursor);
 /* A JSON document as it is, without the envelope; steals doc. */
 void reply_json_document(struct request_ctx *ctx, int status, json_t *doc);
 /* Bytes as they are with a content type (static documents). */
@@ -38,6 +41,15 @@ void reply_gh_error(struct request_ctx *ctx, const struct gh_error *err);
  * replying 413, 415 or 400 invalid_json.
  */
 json_t *request_json_body(struct request_ctx *ctx);
+
+/*
+ * A query parameter as an integer in [min, max]: def when absent; a
+ * problem recorded in e (and -1) when present but not such an integer.
+ */
+int param_int(struct request_ctx *ctx, const char *name, long long min, long long max,
+              long long def, long long *out, struct field_errors *e);
+/* Answer 400 validation_failed listing e's problems. */
+void reply_invalid(struct request_ctx *ctx, struct field_errors *e);
 
 /*
  * A page in the layout: returns the layout's dictionary and, in *content,

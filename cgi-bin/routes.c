@@ -15,6 +15,10 @@ const struct route routes[] = {
     {"POST", "/logout", page_logout, 0},
     {"GET", "/api/v1/me", api_me, R_JSON},
     {"GET", "/api/v1/users", api_users_list, R_JSON | R_ROLE(ROLE_ADMIN)},
+    {"GET", "/api/v1/ledger", api_ledger_list, R_JSON},
+    {"GET", "/api/v1/ledger/verify", api_ledger_verify, R_JSON},
+    {"GET", "/api/v1/ledger/checkpoints/latest", api_ledger_checkpoint, R_JSON},
+    {"GET", "/api/v1/ledger/export", api_ledger_export, R_JSON},
     {"GET", "/", page_home, 0},
 };
 

@@ -36,6 +36,11 @@ void page_login_submit(struct request_ctx *ctx);
 void page_logout(struct request_ctx *ctx);
 /* me.c */
 void api_me(struct request_ctx *ctx);
+/* ledger.c */
+void api_ledger_list(struct request_ctx *ctx);
+void api_ledger_verify(struct request_ctx *ctx);
+void api_ledger_checkpoint(struct request_ctx *ctx);
+void api_ledger_export(struct request_ctx *ctx);
 /* users.c */
 void api_users_list(struct request_ctx *ctx);
 

@@ -385,6 +385,7 @@ void http_response_init(struct http_response *resp)
 void http_response_reset(struct http_response *resp)
 {
     resp->status = 200;
+    resp->streamed = 0;
     resp->content_type = NULL;
     buf_reset(&resp->headers);
     buf_reset(&resp->body);
@@ -463,7 +464,8 @@ static void put_header(struct buf *b, const char *name, const char *value)
     buf_puts(b, "\r\n");
 }
 
-int http_send(struct http_request *r, struct http_response *resp)
+/* Status line and headers into resp->out; Content-Length unless streaming. */
+static void build_head(struct http_request *r, struct http_response *resp, int streaming)
 {
     struct buf *out = &resp->out;
     char number[24];
@@ -476,8 +478,10 @@ int http_send(struct http_request *r, struct http_response *resp)
     buf_puts(out, "\r\n");
     if (resp->content_type)
         put_header(out, "Content-Type", resp->content_type);
-    snprintf(number, sizeof(number), "%zu", resp->body.len);
-    put_header(out, "Content-Length", number);
+    if (!streaming) {
+        snprintf(number, sizeof(number), "%zu", resp->body.len);
+        put_header(out, "Content-Length", number);
+    }
     put_header(out, "X-Request-Id", r->request_id);
     if (strstr(buf_str(&resp->headers), "Cache-Control:") == NULL)
         buf_puts(out, "Cache-Control: no-store\r\n");
@@ -486,7 +490,26 @@ int http_send(struct http_request *r, struct http_response *resp)
         buf_puts(out, "Strict-Transport-Security: max-age=31536000\r\n");
     buf_append(out, resp->headers.data, resp->headers.len);
     buf_puts(out, "\r\n");
+}
+
+int http_send(struct http_request *r, struct http_response *resp)
+{
+    build_head(r, resp, 0);
     if (strcmp(r->method, "HEAD") != 0)
-        buf_append(out, resp->body.data, resp->body.len);
-    return r->io->write(r->io_ctx, out->data, out->len);
+        buf_append(&resp->out, resp->body.data, resp->body.len);
+    return r->io->write(r->io_ctx, resp->out.data, resp->out.len);
+}
+
+int http_stream_begin(struct http_request *r, struct http_response *resp)
+{
+    build_head(r, resp, 1);
+    resp->streamed = 1;
+    return r->io->write(r->io_ctx, resp->out.data, resp->out.len);
+}
+
+int http_write(struct http_request *r, const char *data, size_t len)
+{
+    if (strcmp(r->method, "HEAD") == 0)
+        return 0;
+    return r->io->write(r->io_ctx, data, len);
 }

@@ -106,6 +106,7 @@ struct http_response {
     struct buf headers;       /* extra "Name: value\r\n" lines */
     struct buf body;          /* the body */
     struct buf out;           /* the wire form, built by http_send; reused */
+    int streamed;             /* head already written by http_stream_begin */
 };
 
 void http_response_init(struct http_response *resp);
@@ -115,6 +116,13 @@ void http_response_reset(struct http_response *resp);
 void http_add_header(struct http_response *resp, const char *name, const char *value);
 /* Write status, headers (with the security headers and X-Request-Id) and body. */
 int http_send(struct http_request *r, struct http_response *resp);
+/*
+ * Streaming: write status and headers now, without Content-Length (nginx
+ * chunks the answer), then the body piece by piece with http_write.
+ * resp->streamed is set so that the dispatcher sends nothing more.
+ */
+int http_stream_begin(struct http_request *r, struct http_response *resp);
+int http_write(struct http_request *r, const char *data, size_t len);
 /* The reason phrase for a status ("Not Found"). */
 const char *http_reason(int status);
 

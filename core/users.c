@@ -159,8 +159,12 @@ static int update_user(struct db *db, const char *actor, const char *kind, json_
     int changes = 0, rc;
 
     time_format_rfc3339(time_now_ms(), at);
-    if (db_begin_write(db, err) != 0)
+    subject(&sub, username);
+    if (db_begin_write(db, err) != 0) {
+        buf_free(&sub);
+        json_decref(payload);
         return -1;
+    }
     rc = type == 't'
              ? db_run(db, sql, &changes, err, "ttt", ":u", username, ":at", at, ":v", text)
              : db_run(db, sql, &changes, err, "tti", ":u", username, ":at", at, ":v", number);
