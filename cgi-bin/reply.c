@@ -18,6 +18,7 @@ struct nav_item {
 
 static const struct nav_item nav[] = {
     {"Dashboard", "/"},
+    {"Ledger", "/ledger"},
 };
 
 static void set_json(struct request_ctx *ctx, int status, json_t *doc)

@@ -19,6 +19,7 @@ const struct route routes[] = {
     {"GET", "/api/v1/ledger/verify", api_ledger_verify, R_JSON},
     {"GET", "/api/v1/ledger/checkpoints/latest", api_ledger_checkpoint, R_JSON},
     {"GET", "/api/v1/ledger/export", api_ledger_export, R_JSON},
+    {"GET", "/ledger", page_ledger, 0},
     {"GET", "/", page_home, 0},
 };
 

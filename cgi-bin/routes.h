@@ -41,6 +41,8 @@ void api_ledger_list(struct request_ctx *ctx);
 void api_ledger_verify(struct request_ctx *ctx);
 void api_ledger_checkpoint(struct request_ctx *ctx);
 void api_ledger_export(struct request_ctx *ctx);
+/* ledger_page.c */
+void page_ledger(struct request_ctx *ctx);
 /* users.c */
 void api_users_list(struct request_ctx *ctx);
 

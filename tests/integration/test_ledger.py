@@ -158,3 +158,31 @@ def test_truncation_below_the_checkpoint_is_caught(new_stack):
     assert r.returncode == 1 and "not signing" in r.stdout
     r = worker(s, "--job", "verify-ledger")
     assert r.returncode == 1 and "broken at seq %d" % seq in r.stdout
+
+
+def test_ledger_page_shows_integrity_filters_and_escapes(lstack):
+    import re
+    import urllib.parse
+    hostile = '<script>alert(1)</script>"onmouseover=x'
+    assert lstack.admin("user", "add", "mallory", "--role", "viewer", "--display", hostile).returncode == 0
+    pw = re.search(r"login: vera\s+password: (\S+)",
+                   open(os.path.join(lstack.var, "demo-logins.txt")).read()).group(1)
+    body = urllib.parse.urlencode({"username": "vera", "password": pw})
+    r = lstack.request("POST", "/login", body=body,
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    cookie = {"Cookie": r.headers["set-cookie"].split(";")[0]}
+    page = lstack.get("/ledger", headers=cookie)
+    assert page.status == 200
+    assert "chain intact" in page.text
+    assert "<script>alert(1)" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert page.text.index('"subject">user:mallory') < page.text.index('"subject">user:alice')
+    only = lstack.get("/ledger?kind=source.added", headers=cookie)
+    assert '"subject">source:sentinel' in only.text and '"subject">user:alice' not in only.text
+    assert lstack.get("/ledger?before=zero", headers=cookie).status == 400
+    sql(lstack, "UPDATE ledger SET actor = 'someone-else' WHERE seq = 2")
+    broken = lstack.get("/ledger", headers=cookie)
+    assert "broken at seq 2" in broken.text
+    assert 'class="entry bad"' in broken.text
+    sql(lstack, "UPDATE ledger SET actor = 'demo' WHERE seq = 2")
+    assert "chain intact" in lstack.get("/ledger", headers=cookie).text
