@@ -36,6 +36,8 @@ int cmd_token_list(const char *config_path, int argc, char **argv);
 int cmd_token_revoke(const char *config_path, int argc, char **argv);
 /* sources.c */
 int cmd_source_add(const char *config_path, int argc, char **argv);
+/* webhooks.c */
+int cmd_webhook_add(const char *config_path, int argc, char **argv);
 /* ledger.c */
 int cmd_ledger_verify(const char *config_path, int argc, char **argv);
 int cmd_ledger_export(const char *config_path, int argc, char **argv);

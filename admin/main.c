@@ -32,6 +32,8 @@ static const struct command commands[] = {
     {"token", "revoke", "ID", "revoke a token", cmd_token_revoke},
     {"source", "add", "NAME [--json]", "print a new inbound webhook secret (whsec_...), once",
      cmd_source_add},
+    {"webhook", "add", "URL --events T[,T...] [--description TEXT] [--json]",
+     "subscribe a receiver; print its id and secret (once)", cmd_webhook_add},
     {"ledger", "verify", "[--json]",
      "check the chain and its signed checkpoints; exit 1 naming the first bad entry",
      cmd_ledger_verify},

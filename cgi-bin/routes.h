@@ -43,6 +43,13 @@ void api_ledger_checkpoint(struct request_ctx *ctx);
 void api_ledger_export(struct request_ctx *ctx);
 /* ledger_page.c */
 void page_ledger(struct request_ctx *ctx);
+/* webhooks.c */
+void api_webhooks_create(struct request_ctx *ctx);
+void api_webhooks_list(struct request_ctx *ctx);
+void api_webhooks_get(struct request_ctx *ctx);
+void api_webhooks_delete(struct request_ctx *ctx);
+void api_webhooks_deliveries(struct request_ctx *ctx);
+void api_webhooks_retry(struct request_ctx *ctx);
 /* users.c */
 void api_users_list(struct request_ctx *ctx);
 

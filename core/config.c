@@ -62,6 +62,8 @@ static const struct key keys[] = {
     INT(login_addr_failures, 1, 100000, "20"),
     INT(login_window_seconds, 1, 86400, "900"),
     STR(ledger_origin, KEY_STRING, ""),
+    INT(webhook_allow_http, 0, 1, "0"),
+    INT(webhook_timeout_seconds, 1, 60, "10"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -37,6 +37,8 @@ struct config {
     int login_addr_failures;    /* failed logins per client address before 429 */
     int login_window_seconds;   /* the window those are counted in */
     char *ledger_origin;        /* the origin line of signed checkpoints */
+    int webhook_allow_http; /* 1: plain http:// subscriptions are allowed (loopback receivers) */
+    int webhook_timeout_seconds; /* a delivery that takes longer has failed */
 };
 
 /* The file named by GATEHOUSE_CONFIG, else /etc/gatehouse/gatehouse.conf. */

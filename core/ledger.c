@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "outbox.h"
 #include "timeutil.h"
 
 static const char zero_hash[] = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -276,7 +277,7 @@ int ledger_checkpoint(struct db *db, const struct signkey *key, const char *orig
     struct ledger_check check;
     struct buf note = BUF_INIT;
     sqlite3_stmt *st;
-    int rc;
+    int rc, added = 0;
 
     *seq = 0;
     /* Hold the write lock throughout: the head cannot move between check and signature. */
@@ -311,12 +312,19 @@ int ledger_checkpoint(struct db *db, const struct signkey *key, const char *orig
     sodium_bin2base64(pk64, sizeof(pk64), key->public, sizeof(key->public),
                       sodium_base64_VARIANT_ORIGINAL);
     time_format_rfc3339(time_now_ms(), at);
-    if (db_run(db, ins_sql, NULL, err,
-               "ittttt"
-               "t",
-               ":seq", *seq, ":hash", hash, ":at", at, ":origin", origin, ":note", buf_str(&note),
-               ":sig", sig64, ":pk", pk64) != 0)
+    if (db_run(db, ins_sql, &added, err, "itttttt", ":seq", *seq, ":hash", hash, ":at", at,
+               ":origin", origin, ":note", buf_str(&note), ":sig", sig64, ":pk", pk64) != 0)
         goto fail;
+    if (added) {
+        /* A copy should live off the box: subscribers to ledger.checkpoint get each new one. */
+        json_t *cp = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "origin", origin, "seq",
+                               (json_int_t)*seq, "hash", hash, "at", at, "note", buf_str(&note),
+                               "signature", sig64, "public_key", pk64);
+        int queued = outbox_enqueue(db, "ledger.checkpoint", cp, time_now_ms(), NULL, err);
+        json_decref(cp);
+        if (queued != 0)
+            goto fail;
+    }
     buf_free(&note);
     return db_commit(db, err);
 fail:

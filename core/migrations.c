@@ -86,6 +86,34 @@ const struct migration migrations[] = {
      "  error TEXT"
      ") STRICT;"
      "CREATE INDEX worker_runs_by_job ON worker_runs(job, id);"},
+    {4, "outbound webhooks: subscriptions and the delivery outbox",
+     "CREATE TABLE webhook_subscriptions ("
+     "  id INTEGER PRIMARY KEY,"
+     "  url TEXT NOT NULL,"
+     "  events TEXT NOT NULL,"
+     "  description TEXT NOT NULL,"
+     "  secret TEXT NOT NULL,"
+     "  state TEXT NOT NULL CHECK (state IN ('active', 'disabled', 'deleted')),"
+     "  state_reason TEXT,"
+     "  created_at TEXT NOT NULL"
+     ") STRICT;"
+     "CREATE TABLE webhook_deliveries ("
+     "  id INTEGER PRIMARY KEY,"
+     "  subscription_id INTEGER NOT NULL REFERENCES webhook_subscriptions(id),"
+     "  msg_id TEXT NOT NULL UNIQUE,"
+     "  event_type TEXT NOT NULL,"
+     "  body TEXT NOT NULL,"
+     "  status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),"
+     "  attempts INTEGER NOT NULL DEFAULT 0,"
+     "  last_status_code INTEGER,"
+     "  last_error TEXT,"
+     "  next_attempt_ms INTEGER NOT NULL,"
+     "  lease_until_ms INTEGER NOT NULL DEFAULT 0,"
+     "  delivered_at TEXT,"
+     "  created_at TEXT NOT NULL"
+     ") STRICT;"
+     "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_ms);"
+     "CREATE INDEX webhook_deliveries_by_sub ON webhook_deliveries(subscription_id, id);"},
 };
 
 const size_t nmigrations = sizeof(migrations) / sizeof(migrations[0]);

@@ -5,9 +5,8 @@
 
 const struct job jobs[] = {
     /* name              period  function */
-    {"sign-checkpoint", 60, job_sign_checkpoint},
-    {"verify-ledger", 3600, job_verify_ledger},
-    {"prune", 60, job_prune},
+    {"deliver-webhooks", 0, job_deliver_webhooks}, {"sign-checkpoint", 60, job_sign_checkpoint},
+    {"verify-ledger", 3600, job_verify_ledger},    {"prune", 60, job_prune},
     {"checkpoint-wal", 60, job_checkpoint_wal},
 };
 

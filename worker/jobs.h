@@ -33,6 +33,8 @@ const struct job *job_find(const char *name);
 
 /* checkpoint_wal.c */
 int job_checkpoint_wal(struct job_ctx *ctx, struct gh_error *err);
+/* deliver_webhooks.c */
+int job_deliver_webhooks(struct job_ctx *ctx, struct gh_error *err);
 /* ledger_jobs.c */
 int job_verify_ledger(struct job_ctx *ctx, struct gh_error *err);
 int job_sign_checkpoint(struct job_ctx *ctx, struct gh_error *err);

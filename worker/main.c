@@ -12,6 +12,7 @@
  * passed, so cron runs never pile up. Exit status: 0 when every job succeeded, 1 when
  * one failed, 2 on usage or configuration errors.
  */
+#include <curl/curl.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -80,7 +81,7 @@ static int run_job(const struct job *job, const struct config *cfg, struct db *d
         buf_free(&summary);
         return 0;
     }
-    switch (lease_take(db, job->name, holder_id(), time_now_ms(),
+    switch (lease_take(db, job->name, holder_id(), now,
                        ((int64_t)cfg->worker_max_run_seconds + 60) * 1000, &err)) {
     case 1:
         break;
@@ -201,6 +202,8 @@ int main(int argc, char **argv)
     }
     if (sodium_init() < 0)
         fatal("libsodium failed to initialise");
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+        fatal("libcurl failed to initialise");
     db_global_init();
     if (cli_load_config(config_path, &cfg) != 0)
         goto out_config;
@@ -228,6 +231,7 @@ int main(int argc, char **argv)
         log_info("worker stopped");
     }
     db_close(&db);
+    curl_global_cleanup();
 out_config:
     config_free(&cfg);
     return rc;
