@@ -114,8 +114,12 @@ unit: all $(BUILD)/unit-tests
 test: deps all $(BUILD)/unit-tests
 	@SAN='$(SAN)' UNIT='$(BUILD)/unit-tests' tests/run
 
-bench: deps all
-	@tests/bench/run
+$(BUILD)/ledger-bench: $(BUILD)/tests/bench/ledger_bench.o $(BUILD)/libcore.a
+	@echo "  LINK    $@"
+	@$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: deps all $(BUILD)/ledger-bench
+	@LEDGER_BENCH='$(BUILD)/ledger-bench' tests/bench/run
 
 FORMAT_FILES = $(wildcard core/*.[ch] core/*.cc cgi-bin/*.[ch] worker/*.[ch] admin/*.[ch] tests/unit/*.[ch])
 format:

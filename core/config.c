@@ -64,6 +64,7 @@ static const struct key keys[] = {
     STR(ledger_origin, KEY_STRING, ""),
     INT(webhook_allow_http, 0, 1, "0"),
     INT(webhook_timeout_seconds, 1, 60, "10"),
+    INT(prune_deliveries_days, 1, 3650, "30"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -39,6 +39,7 @@ struct config {
     char *ledger_origin;        /* the origin line of signed checkpoints */
     int webhook_allow_http; /* 1: plain http:// subscriptions are allowed (loopback receivers) */
     int webhook_timeout_seconds; /* a delivery that takes longer has failed */
+    int prune_deliveries_days;   /* delivered deliveries are forgotten after this many days */
 };
 
 /* The file named by GATEHOUSE_CONFIG, else /etc/gatehouse/gatehouse.conf. */

@@ -426,3 +426,13 @@ int delivery_record(struct db *db, const struct delivery *d, const struct attemp
     }
     return db_commit(db, err);
 }
+
+int deliveries_prune(struct db *db, int64_t before_ms, int *count, struct gh_error *err)
+{
+    static const char sql[] = "DELETE FROM webhook_deliveries WHERE status = 'delivered'"
+                              " AND delivered_at < :before";
+    char before[TIME_RFC3339_LEN];
+
+    time_format_rfc3339(before_ms, before);
+    return db_write(db, sql, count, NULL, err, "t", ":before", before);
+}

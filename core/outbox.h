@@ -50,6 +50,9 @@ json_t *deliveries_list(struct db *db, int64_t subscription_id, int64_t before, 
 int delivery_retry(struct db *db, int64_t subscription_id, int64_t delivery_id,
                    struct gh_error *err);
 
+/* Forget delivered deliveries older than before_ms; *count receives how many. */
+int deliveries_prune(struct db *db, int64_t before_ms, int *count, struct gh_error *err);
+
 /* One claimed delivery, with what it takes to send it. */
 struct delivery {
     int64_t id;     /* webhook_deliveries.id */

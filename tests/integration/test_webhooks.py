@@ -152,6 +152,14 @@ def test_a_stall_times_out_and_a_redirect_is_not_followed(hooks):
     d2 = deliveries(hooks, moved["id"])[0]
     assert d2["last_status_code"] == 302
     assert [q["path"] for q in rcv2.requests()] == ["/hook"]  # /elsewhere never asked
+    # An admin can make a delivery due again at once.
+    r = hooks.request("POST", "/api/v1/webhooks/%d/deliveries/%d/retry" % (moved["id"], d2["id"]),
+                      headers=hooks.auth)
+    assert r.status == 200, r.text
+    worker(hooks, "--job", "deliver-webhooks")
+    assert len(rcv2.requests()) == 2
+    r = hooks.request("POST", "/api/v1/webhooks/%d/deliveries/999/retry" % moved["id"], headers=hooks.auth)
+    assert r.status == 404
 
 
 def test_two_workers_at_once_deliver_each_message_once(hooks):
@@ -185,3 +193,27 @@ def test_a_worker_killed_mid_delivery_is_followed_by_redelivery(hooks):
     assert "1 delivered" in r.stdout, r.stdout + r.stderr
     reqs = rcv.requests()
     assert len(reqs) == 2 and reqs[0]["id"] == reqs[1]["id"] and reqs[1]["verified"]
+
+
+def test_retry_after_is_honoured(hooks):
+    sub, rcv = subscribe(hooks, "429:120,200")
+    new_checkpoint(hooks, "r1")
+    worker(hooks, "--job", "deliver-webhooks")
+    d = deliveries(hooks, sub["id"])[0]
+    assert d["last_status_code"] == 429 and d["status"] == "pending"
+    due = datetime.strptime(d["next_attempt_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    wait = (due - datetime.now(timezone.utc)).total_seconds()
+    assert 100 < wait <= 121, wait
+    assert "0 delivered" in worker(hooks, "--job", "deliver-webhooks", now=later(60)).stdout
+    assert "1 delivered" in worker(hooks, "--job", "deliver-webhooks", now=later(125)).stdout
+
+
+def test_the_worker_daemon_stops_cleanly_on_sigterm(hooks):
+    p = subprocess.Popen([os.path.join(REPO, "bin/gatehouse-worker"), "--config", hooks.conf, "run",
+                          "--interval", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=10)
+    assert p.returncode == 0, err
+    assert "worker stopped" in err
+    assert "deliver-webhooks: ok" in out
