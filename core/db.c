@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -90,6 +92,19 @@ int db_open(struct db *db, const char *path, const struct db_options *opt, struc
                 strerror(errno));
         goto fail;
     }
+    /* The lock file also carries the access epoch, in its first 8 bytes. */
+    {
+        struct stat st;
+        void *map;
+        if (fstat(db->lock_fd, &st) != 0 ||
+            (st.st_size < 4096 && ftruncate(db->lock_fd, 4096) != 0) ||
+            (map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, db->lock_fd, 0)) ==
+                MAP_FAILED) {
+            gh_fail(err, GH_UNAVAILABLE, "cannot map %s: %s", buf_str(&lockpath), strerror(errno));
+            goto fail;
+        }
+        db->epoch = map;
+    }
     buf_free(&lockpath);
     return 0;
 fail:
@@ -106,6 +121,9 @@ void db_close(struct db *db)
     if (db->conn)
         sqlite3_close(db->conn);
     db->conn = NULL;
+    if (db->epoch)
+        munmap(db->epoch, 4096);
+    db->epoch = NULL;
     if (db->lock_fd >= 0)
         close(db->lock_fd);
     db->lock_fd = -1;
@@ -443,6 +461,16 @@ int db_checkpoint(struct db *db, int *pages_left, struct gh_error *err)
     rc = checkpoint_locked(db, pages_left, err);
     write_unlock(db);
     return rc;
+}
+
+uint64_t db_epoch(const struct db *db)
+{
+    return __atomic_load_n(db->epoch, __ATOMIC_ACQUIRE);
+}
+
+void db_epoch_bump(struct db *db)
+{
+    __atomic_fetch_add(db->epoch, 1, __ATOMIC_ACQ_REL);
 }
 
 int db_schema_version(struct db *db, int *version, struct gh_error *err)

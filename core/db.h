@@ -39,14 +39,15 @@ struct db_cached {
 };
 
 struct db {
-    sqlite3 *conn;                         /* the SQLite connection */
-    char *path;                            /* the database file */
-    int lock_fd;                           /* open "<path>-wlock", flocked by writers */
-    int busy_timeout_ms;                   /* how long to wait for the write lock */
-    int checkpoint_pages;                  /* checkpoint when the WAL exceeds this */
-    int wal_pages;                         /* WAL size after the last commit, in pages */
-    int checkpoint_after;                  /* checkpoint once wal_pages reaches this */
-    int in_write;                          /* inside db_begin_write .. commit/rollback */
+    sqlite3 *conn;        /* the SQLite connection */
+    char *path;           /* the database file */
+    int lock_fd;          /* open "<path>-wlock", flocked by writers */
+    uint64_t *epoch;      /* counter mapped from that file, shared by all processes */
+    int busy_timeout_ms;  /* how long to wait for the write lock */
+    int checkpoint_pages; /* checkpoint when the WAL exceeds this */
+    int wal_pages;        /* WAL size after the last commit, in pages */
+    int checkpoint_after; /* checkpoint once wal_pages reaches this */
+    int in_write;         /* inside db_begin_write .. commit/rollback */
     struct db_cached cache[DB_STMT_CACHE]; /* hot statements */
     int ncache;                            /* entries in use in cache */
 };
@@ -133,6 +134,16 @@ void db_rollback(struct db *db);
  * because a reader still needs them (may be NULL).
  */
 int db_checkpoint(struct db *db, int *pages_left, struct gh_error *err);
+
+/*
+ * The access epoch: a counter shared by every process using the database
+ * (mapped from the write-lock file), bumped after any committed change that
+ * takes access away (a token revoked, a user disabled, roles or password
+ * changed). Caches of who-may-do-what stay valid only while it is unchanged.
+ * Reading it costs no system call.
+ */
+uint64_t db_epoch(const struct db *db);
+void db_epoch_bump(struct db *db);
 
 /* The schema version of the open database and the one this build expects. */
 int db_schema_version(struct db *db, int *version, struct gh_error *err);

@@ -1,6 +1,7 @@
 /* API tokens (see tokens.h). */
 #include "tokens.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,6 +45,56 @@ int token_create(struct db *db, const char *actor, const char *username, const c
     return db_commit(db, err);
 }
 
+/*
+ * A small per-thread cache of resolved tokens, so that a busy automation
+ * token costs no database read. An entry is good while the access epoch
+ * (db.h) is unchanged — any revocation, disabling, role or password change
+ * moves it, in every process — and for at most a minute, so that last use
+ * is still recorded each minute.
+ */
+#define TOKEN_CACHE_SIZE 8
+#define TOKEN_CACHE_MS   60000
+
+struct cached_token {
+    unsigned char hash[SECRET_HASH_BYTES]; /* the token's hash; all zero when unused */
+    char dbpath[256];                      /* the database it was resolved in */
+    uint64_t epoch;                        /* the access epoch it was resolved under */
+    int64_t loaded_ms;                     /* when */
+    struct identity id;                    /* what it resolved to */
+};
+
+static _Thread_local struct cached_token token_cache[TOKEN_CACHE_SIZE];
+static _Thread_local unsigned token_cache_next;
+
+static const struct cached_token *cache_find(const struct db *db, const unsigned char *hash,
+                                             int64_t now_ms)
+{
+    uint64_t epoch = db_epoch(db);
+
+    for (int i = 0; i < TOKEN_CACHE_SIZE; i++) {
+        const struct cached_token *c = &token_cache[i];
+        if (c->epoch == epoch && now_ms - c->loaded_ms < TOKEN_CACHE_MS && now_ms >= c->loaded_ms &&
+            sodium_memcmp(c->hash, hash, SECRET_HASH_BYTES) == 0 &&
+            strcmp(c->dbpath, db->path) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static void cache_store(const struct db *db, const unsigned char *hash, uint64_t epoch,
+                        int64_t now_ms, const struct identity *id)
+{
+    struct cached_token *c = &token_cache[token_cache_next++ % TOKEN_CACHE_SIZE];
+
+    if (strlen(db->path) >= sizeof(c->dbpath))
+        return;
+    memcpy(c->hash, hash, SECRET_HASH_BYTES);
+    snprintf(c->dbpath, sizeof(c->dbpath), "%s", db->path);
+    c->epoch = epoch;
+    c->loaded_ms = now_ms;
+    c->id = *id;
+}
+
 int token_resolve(struct db *db, const char *token, int64_t now_ms, struct identity *id,
                   struct gh_error *err)
 {
@@ -57,9 +108,18 @@ int token_resolve(struct db *db, const char *token, int64_t now_ms, struct ident
     sqlite3_stmt *st;
     int rc, disabled;
 
+    const struct cached_token *hit;
+    uint64_t epoch;
+
     if (strlen(token) != API_TOKEN_LEN - 1 || strncmp(token, "gh_", 3) != 0)
         return gh_fail(err, GH_NOT_FOUND, "unknown token");
     secret_hash(token, hash);
+    if ((hit = cache_find(db, hash, now_ms)) != NULL) {
+        *id = hit->id;
+        return 0;
+    }
+    /* Read the epoch first: a change committed during the query leaves this entry stale-marked. */
+    epoch = db_epoch(db);
     st = db_prepare(db, sql);
     if (st == NULL || db_bind_list(st, "h", ":h", hash))
         return gh_fail(err, GH_INTERNAL, "database error");
@@ -86,6 +146,7 @@ int token_resolve(struct db *db, const char *token, int64_t now_ms, struct ident
     /* Last use is kept to the minute, so a busy token costs no write per request. */
     if (now_ms - last_used >= 60000)
         db_write(db, touch_sql, NULL, NULL, NULL, "ii", ":now", now_ms, ":id", token_id);
+    cache_store(db, hash, epoch, now_ms, id);
     return 0;
 }
 
@@ -142,5 +203,6 @@ int token_revoke(struct db *db, const char *actor, int64_t token_id, struct gh_e
         return -1;
     if (changes == 0)
         return gh_fail(err, GH_NOT_FOUND, "no live token with id %lld", (long long)token_id);
+    db_epoch_bump(db);
     return 0;
 }

@@ -180,7 +180,11 @@ static int update_user(struct db *db, const char *actor, const char *kind, json_
         db_rollback(db);
         return -1;
     }
-    return db_commit(db, err);
+    if (db_commit(db, err) != 0)
+        return -1;
+    /* Every change through here can take access away: cached identities must go. */
+    db_epoch_bump(db);
+    return 0;
 }
 
 int user_set_roles(struct db *db, const char *actor, const char *username, unsigned roles,

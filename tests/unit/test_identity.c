@@ -122,7 +122,35 @@ static void throttle_counts_per_user_and_address(void)
     db_close(&db);
 }
 
+static void cached_tokens_follow_changes_made_elsewhere_at_once(void)
+{
+    struct db db, other;
+    struct db_options opt = {0, 5000, 1000};
+    struct gh_error err;
+    struct identity id;
+    char token[API_TOKEN_LEN];
+    int64_t uid, tid;
+
+    CHECK_INT(fresh_db(&db), 0);
+    CHECK_INT(db_open(&other, db.path, &opt, &err), 0); /* another process, as far as caches go */
+    CHECK_INT(user_add(&db, "test", "bot", "Bot", ROLE_VIEWER, NULL, &uid, &err), 0);
+    CHECK_INT(token_create(&db, "test", "bot", "ci", token, &tid, &err), 0);
+    CHECK_INT(token_resolve(&db, token, 1000, &id, &err), 0);
+    CHECK_INT(token_resolve(&db, token, 2000, &id, &err), 0); /* from the cache */
+    CHECK_INT(id.roles, ROLE_VIEWER);
+    CHECK_INT(user_set_roles(&other, "test", "bot", ROLE_ADMIN, &err), 0);
+    CHECK_INT(token_resolve(&db, token, 3000, &id, &err), 0);
+    CHECK_INT(id.roles, ROLE_ADMIN);
+    CHECK_INT(token_revoke(&other, "test", tid, &err), 0);
+    CHECK_INT(token_resolve(&db, token, 4000, &id, &err), -1);
+    CHECK_INT(err.kind, GH_NOT_FOUND);
+    db_close(&other);
+    db_close(&db);
+}
+
 const struct unit_test identity_tests[] = {
+    {"identity: cached tokens follow revocations and role changes made elsewhere",
+     cached_tokens_follow_changes_made_elsewhere_at_once},
     {"identity: sessions expire idle and absolute; disable ends them",
      sessions_expire_idle_and_absolute},
     {"identity: tokens resolve until revoked; lists hold no secret", tokens_resolve_until_revoked},
