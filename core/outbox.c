@@ -186,12 +186,12 @@ int outbox_enqueue(struct db *db, const char *event_type, json_t *data, int64_t 
                    struct gh_error *err)
 {
     static const char subs_sql[] = "SELECT id FROM webhook_subscriptions WHERE state = 'active'"
-                                   " AND (',' || events || ',') LIKE ('%,' || :type || ',%')";
+                                   " AND instr(',' || events || ',', ',' || :type || ',') > 0";
     static const char ins_sql[] =
         "INSERT INTO webhook_deliveries (subscription_id, msg_id, event_type, body, status,"
         " next_attempt_ms, created_at) VALUES (:sub, :msg, :type, :body, 'pending', :now, :at)";
     char at[TIME_RFC3339_LEN], msg_id[4 + TOKEN_B64_LEN];
-    int64_t subs[256];
+    int64_t *subs = NULL;
     int nsubs = 0, rc;
     json_t *doc;
     char *body;
@@ -204,11 +204,15 @@ int outbox_enqueue(struct db *db, const char *event_type, json_t *data, int64_t 
         db_reset(st);
         return gh_fail(err, GH_INTERNAL, "database error");
     }
-    while ((rc = db_step(db, st, err)) == SQLITE_ROW && nsubs < 256)
+    while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
+        subs = xreallocarray(subs, (size_t)nsubs + 1, sizeof(*subs));
         subs[nsubs++] = sqlite3_column_int64(st, 0);
+    }
     db_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (rc != SQLITE_DONE) {
+        free(subs);
         return -1;
+    }
     if (count)
         *count = nsubs;
     if (nsubs == 0)
@@ -217,8 +221,10 @@ int outbox_enqueue(struct db *db, const char *event_type, json_t *data, int64_t 
     doc = json_pack("{s:s, s:s, s:O}", "type", event_type, "timestamp", at, "data", data);
     body = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
-    if (body == NULL)
+    if (body == NULL) {
+        free(subs);
         return gh_fail(err, GH_INTERNAL, "the event does not serialise");
+    }
     rc = 0;
     for (int i = 0; i < nsubs && rc == 0; i++) {
         memcpy(msg_id, "msg_", 4);
@@ -227,6 +233,7 @@ int outbox_enqueue(struct db *db, const char *event_type, json_t *data, int64_t 
                     event_type, ":body", body, ":now", now_ms, ":at", at);
     }
     free(body);
+    free(subs);
     return rc;
 }
 
