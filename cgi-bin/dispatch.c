@@ -79,6 +79,10 @@ static int authorize(struct request_ctx *ctx)
 
     if (ctx->route->flags & R_PUBLIC)
         return 0;
+    /* A signed delivery proves itself to the handler, not with a session or token. */
+    if ((ctx->route->flags & R_SIGNED) && ctx->who.via == AUTH_NONE &&
+        http_header(ctx->req, "webhook-signature"))
+        return 0;
     if (ctx->who.via == AUTH_NONE) {
         if (ctx->route->flags & R_JSON) {
             reply_error(ctx, 401, "unauthenticated", "sign in or send Authorization: Bearer", NULL);

@@ -15,6 +15,8 @@
 enum route_flag {
     R_JSON = 1u << 0,   /* answers JSON: errors use the envelope, not the HTML page */
     R_PUBLIC = 1u << 1, /* needs no authentication */
+    R_SIGNED =
+        1u << 2, /* a request with webhook-signature skips sign-in: the handler verifies it */
 };
 /* Route flags requiring one of the enum role bits. */
 #define R_ROLE(roles)     ((unsigned)(roles) << 8)
@@ -50,6 +52,14 @@ void api_webhooks_get(struct request_ctx *ctx);
 void api_webhooks_delete(struct request_ctx *ctx);
 void api_webhooks_deliveries(struct request_ctx *ctx);
 void api_webhooks_retry(struct request_ctx *ctx);
+/* events.c */
+void api_events_ingest(struct request_ctx *ctx);
+void api_events_search(struct request_ctx *ctx);
+/* missions.c */
+void api_missions_list(struct request_ctx *ctx);
+void api_missions_get(struct request_ctx *ctx);
+void api_missions_timeline(struct request_ctx *ctx);
+void api_missions_close(struct request_ctx *ctx);
 /* users.c */
 void api_users_list(struct request_ctx *ctx);
 

@@ -114,6 +114,36 @@ const struct migration migrations[] = {
      ") STRICT;"
      "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_ms);"
      "CREATE INDEX webhook_deliveries_by_sub ON webhook_deliveries(subscription_id, id);"},
+    {5, "events and missions",
+     "CREATE TABLE missions ("
+     "  id TEXT PRIMARY KEY,"
+     "  title TEXT NOT NULL,"
+     "  status TEXT NOT NULL CHECK (status IN ('active', 'resolved', 'failed', 'rolled_back')),"
+     "  opened_at TEXT NOT NULL,"
+     "  updated_at TEXT NOT NULL,"
+     "  updated_ms INTEGER NOT NULL,"
+     "  closed_at TEXT,"
+     "  summary TEXT"
+     ") STRICT;"
+     "CREATE INDEX missions_by_activity ON missions(updated_ms, id);"
+     "CREATE TABLE events ("
+     "  seq INTEGER PRIMARY KEY,"
+     "  id TEXT NOT NULL,"
+     "  source TEXT NOT NULL,"
+     "  type TEXT NOT NULL,"
+     "  mission_id TEXT REFERENCES missions(id),"
+     "  correlation_id TEXT,"
+     "  occurred_at TEXT NOT NULL,"
+     "  occurred_ms INTEGER NOT NULL,"
+     "  received_at TEXT NOT NULL,"
+     "  payload_json TEXT NOT NULL,"
+     "  webhook_id TEXT,"
+     "  UNIQUE (source, id)"
+     ") STRICT;"
+     "CREATE UNIQUE INDEX events_by_webhook_id ON events(webhook_id) WHERE webhook_id IS NOT NULL;"
+     "CREATE INDEX events_timeline ON events(mission_id, occurred_ms, seq);"
+     "CREATE INDEX events_by_correlation ON events(correlation_id, seq);"
+     "CREATE INDEX events_by_type ON events(type, seq);"},
 };
 
 const size_t nmigrations = sizeof(migrations) / sizeof(migrations[0]);

@@ -2,6 +2,7 @@
 #include "sources.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "ledger.h"
 #include "timeutil.h"
@@ -46,4 +47,33 @@ int source_secret(struct db *db, const char *name, char secret_out[WEBHOOK_SECRE
     if (rc == SQLITE_DONE)
         return gh_fail(err, GH_NOT_FOUND, "no source named '%s'", name);
     return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int source_verify(struct db *db, const char *webhook_id, const char *timestamp, const char *body,
+                  size_t body_len, const char *signatures, int64_t now_s, char name_out[65],
+                  struct gh_error *err)
+{
+    static const char sql[] = "SELECT name, secret FROM webhook_sources ORDER BY id";
+    sqlite3_stmt *st = db_prepare(db, sql);
+    struct gh_error why = {GH_INVALID, "no registered source signed this delivery"};
+    int rc, found = 0;
+
+    if (st == NULL)
+        return gh_fail(err, GH_INTERNAL, "database error");
+    while (!found && (rc = db_step(db, st, err)) == SQLITE_ROW) {
+        struct gh_error e;
+        if (webhook_verify((const char *)sqlite3_column_text(st, 1), webhook_id, timestamp, body,
+                           body_len, signatures, now_s, &e) == 0) {
+            snprintf(name_out, 65, "%s", sqlite3_column_text(st, 0));
+            found = 1;
+        } else if (strstr(e.message, "no webhook signature matches") == NULL) {
+            why = e; /* malformed or stale: the same for every source */
+            break;
+        }
+    }
+    db_reset(st);
+    if (found)
+        return 0;
+    *err = why;
+    return -1;
 }

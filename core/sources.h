@@ -17,4 +17,14 @@ int source_add(struct db *db, const char *actor, const char *name,
 int source_secret(struct db *db, const char *name, char secret_out[WEBHOOK_SECRET_LEN],
                   struct gh_error *err);
 
+/*
+ * Find the registered source whose secret signed this Standard Webhooks
+ * delivery; name_out (64 bytes) receives its name. GH_INVALID with the
+ * reason when the headers are malformed or stale, or no source's secret
+ * matches.
+ */
+int source_verify(struct db *db, const char *webhook_id, const char *timestamp, const char *body,
+                  size_t body_len, const char *signatures, int64_t now_s, char name_out[65],
+                  struct gh_error *err);
+
 #endif

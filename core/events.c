@@ -1,0 +1,283 @@
+/* Events and missions (see events.h). */
+#include "events.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger.h"
+#include "outbox.h"
+#include "timeutil.h"
+#include "crypto.h"
+#include "validate.h"
+
+/* The largest payload an event may carry, as compact JSON. */
+#define PAYLOAD_MAX 65536
+
+int valid_event_type(const char *s)
+{
+    int dots = 0, at_start = 1;
+
+    if (s == NULL || strlen(s) > 100)
+        return 0;
+    for (; *s; s++) {
+        if (at_start) {
+            if (!islower((unsigned char)*s))
+                return 0;
+            at_start = 0;
+        } else if (*s == '.') {
+            dots++;
+            at_start = 1;
+        } else if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_')) {
+            return 0;
+        }
+    }
+    return dots > 0 && !at_start;
+}
+
+int event_parse(json_t *obj, const char *prefix, const char *default_source, int force_source,
+                int64_t now_ms, struct event_in *ev, struct field_errors *e)
+{
+    static const char *const fields[] = {"id",     "type",        "mission_id", "correlation_id",
+                                         "source", "occurred_at", "payload",    NULL};
+    struct field_errors mine = FIELD_ERRORS_INIT;
+    const char *occurred = NULL;
+    json_t *d;
+    size_t i;
+
+    memset(ev, 0, sizeof(*ev));
+    if (!json_is_object(obj)) {
+        field_error(e, prefix[0] ? prefix : "body", "must be an object");
+        return -1;
+    }
+    json_reject_unknown(obj, fields, &mine);
+    if (json_get_string(obj, "id", 1, 1, 64, &ev->id, &mine) == 1 && !valid_client_id(ev->id))
+        field_error(&mine, "id", "must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$");
+    if (json_get_string(obj, "type", 1, 1, 100, &ev->type, &mine) == 1 &&
+        !valid_event_type(ev->type))
+        field_error(&mine, "type", "must look like family.name (lower case, dot-separated)");
+    if (json_get_string(obj, "mission_id", 0, 1, 64, &ev->mission_id, &mine) == 1 &&
+        !valid_client_id(ev->mission_id))
+        field_error(&mine, "mission_id", "must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$");
+    if (json_get_string(obj, "correlation_id", 0, 1, 128, &ev->correlation_id, &mine) == 1 &&
+        !valid_request_id(ev->correlation_id))
+        field_error(&mine, "correlation_id", "must be 1..128 of [A-Za-z0-9._:-]");
+    ev->source = default_source;
+    if (json_get_string(obj, "source", 0, 1, 64, &ev->source, &mine) == 1) {
+        if (!valid_client_id(ev->source))
+            field_error(&mine, "source", "must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$");
+        if (force_source)
+            ev->source = default_source;
+    }
+    ev->occurred_ms = now_ms;
+    if (json_get_string(obj, "occurred_at", 0, 1, 40, &occurred, &mine) == 1 &&
+        time_parse_rfc3339(occurred, &ev->occurred_ms) != 0)
+        field_error(&mine, "occurred_at", "must be an RFC 3339 time");
+    if (json_get_object(obj, "payload", 0, &ev->payload, &mine) == 1) {
+        char *text = json_dumps(ev->payload, JSON_COMPACT);
+        if (text == NULL || strlen(text) > PAYLOAD_MAX)
+            field_error(&mine, "payload", "must be at most %d bytes of JSON", PAYLOAD_MAX);
+        free(text);
+    }
+    /* Carry the problems over, their fields named within the batch. */
+    json_array_foreach(mine.details, i, d)
+    {
+        char name[160];
+        snprintf(name, sizeof(name), "%s%s", prefix,
+                 json_string_value(json_object_get(d, "field")));
+        field_error(e, name, "%s", json_string_value(json_object_get(d, "problem")));
+    }
+    i = (size_t)mine.count;
+    field_errors_free(&mine);
+    return i ? -1 : 0;
+}
+
+/* Open the mission if unknown (title from the payload or the id) and mark its activity. */
+static int mission_touch(struct db *db, const struct event_in *ev, int64_t now_ms,
+                         struct gh_error *err)
+{
+    static const char open_sql[] =
+        "INSERT INTO missions (id, title, status, opened_at, updated_at, updated_ms)"
+        " VALUES (:id, :title, 'active', :at, :at, :ms)"
+        " ON CONFLICT (id) DO UPDATE SET updated_at = :at, updated_ms = :ms";
+    json_t *title = ev->payload ? json_object_get(ev->payload, "title") : NULL;
+    char at[TIME_RFC3339_LEN];
+
+    time_format_rfc3339(now_ms, at);
+    return db_run(db, open_sql, NULL, err, "ttti", ":id", ev->mission_id, ":title",
+                  json_is_string(title) ? json_string_value(title) : ev->mission_id, ":at", at,
+                  ":ms", now_ms);
+}
+
+int event_store(struct db *db, const struct event_in *ev, int64_t now_ms,
+                enum event_outcome *outcome, int64_t *seq, struct gh_error *err)
+{
+    static const char ins_sql[] =
+        "INSERT INTO events (id, source, type, mission_id, correlation_id, occurred_at,"
+        " occurred_ms, received_at, payload_json, webhook_id)"
+        " VALUES (:id, :source, :type, :mission, :corr, :occurred, :occurred_ms, :received,"
+        " :payload, :wh) ON CONFLICT DO NOTHING";
+    char occurred[TIME_RFC3339_LEN], received[TIME_RFC3339_LEN];
+    char *payload = ev->payload ? json_dumps(ev->payload, JSON_COMPACT) : strdup("{}");
+    int changes = 0, rc = 0;
+
+    if (payload == NULL)
+        return gh_fail(err, GH_INTERNAL, "the payload does not serialise");
+    time_format_rfc3339(ev->occurred_ms, occurred);
+    time_format_rfc3339(now_ms, received);
+    if (ev->mission_id)
+        rc = mission_touch(db, ev, now_ms, err);
+    if (rc == 0)
+        rc = db_run(db, ins_sql, &changes, err, "ttttttittt", ":id", ev->id, ":source", ev->source,
+                    ":type", ev->type, ":mission", ev->mission_id, ":corr", ev->correlation_id,
+                    ":occurred", occurred, ":occurred_ms", ev->occurred_ms, ":received", received,
+                    ":payload", payload, ":wh", ev->webhook_id);
+    free(payload);
+    if (rc != 0)
+        return -1;
+    *outcome = changes ? EVENT_ACCEPTED : EVENT_DUPLICATE;
+    if (seq)
+        *seq = changes ? sqlite3_last_insert_rowid(db->conn) : 0;
+    return 0;
+}
+
+int record_event(struct db *db, const char *actor, const char *type, const char *mission_id,
+                 const char *correlation_id, const char *subject, json_t *payload,
+                 struct gh_error *err)
+{
+    char id[4 + TOKEN_B64_LEN];
+    int64_t now = time_now_ms(), seq = 0;
+    enum event_outcome outcome;
+    struct event_in ev;
+    json_t *entry, *data;
+    int rc;
+
+    memcpy(id, "gh_", 3);
+    random_token(id + 3);
+    id[3 + 22] = '\0'; /* 128 random bits are plenty for an event id */
+    ev = (struct event_in){id, type, mission_id, correlation_id, "gatehouse", now, payload, NULL};
+    if (event_store(db, &ev, now, &outcome, &seq, err) != 0)
+        return -1;
+    entry =
+        json_pack("{s:s, s:s, s:o, s:o, s:O}", "event_id", id, "type", type, "mission_id",
+                  mission_id ? json_string(mission_id) : json_null(), "correlation_id",
+                  correlation_id ? json_string(correlation_id) : json_null(), "payload", payload);
+    rc = ledger_append(db, actor, type, subject, entry, NULL, err);
+    json_decref(entry);
+    if (rc != 0)
+        return -1;
+    data =
+        json_pack("{s:s, s:s, s:o, s:o, s:O}", "id", id, "type", type, "mission_id",
+                  mission_id ? json_string(mission_id) : json_null(), "correlation_id",
+                  correlation_id ? json_string(correlation_id) : json_null(), "payload", payload);
+    rc = webhook_event_known(type) ? outbox_enqueue(db, type, data, now, NULL, err) : 0;
+    json_decref(data);
+    return rc;
+}
+
+json_t *event_json(sqlite3_stmt *row)
+{
+    json_t *payload = json_loads((const char *)sqlite3_column_text(row, 8), 0, NULL);
+
+#define TEXT_OR_NULL(i)                                                                            \
+    (sqlite3_column_type(row, i) == SQLITE_NULL                                                    \
+         ? json_null()                                                                             \
+         : json_string((const char *)sqlite3_column_text(row, i)))
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:o}", "seq",
+                     (json_int_t)sqlite3_column_int64(row, 0), "id", sqlite3_column_text(row, 1),
+                     "source", sqlite3_column_text(row, 2), "type", sqlite3_column_text(row, 3),
+                     "mission_id", TEXT_OR_NULL(4), "correlation_id", TEXT_OR_NULL(5),
+                     "occurred_at", sqlite3_column_text(row, 6), "received_at",
+                     sqlite3_column_text(row, 7), "payload", payload ? payload : json_object());
+#undef TEXT_OR_NULL
+}
+
+json_t *mission_get(struct db *db, const char *id, struct gh_error *err)
+{
+    static const char sql[] = "SELECT id, title, status, opened_at, updated_at, closed_at, summary"
+                              " FROM missions WHERE id = :id";
+    static const char counts_sql[] =
+        "SELECT type, count(*) FROM events WHERE mission_id = :id GROUP BY type ORDER BY type";
+    sqlite3_stmt *st = db_prepare(db, sql);
+    json_t *m = NULL, *counts;
+    int rc, total = 0;
+
+    if (st == NULL || db_bind_list(st, "t", ":id", id) != 0) {
+        db_reset(st);
+        gh_fail(err, GH_INTERNAL, "database error");
+        return NULL;
+    }
+    rc = db_step(db, st, err);
+    if (rc == SQLITE_ROW)
+        m = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id", sqlite3_column_text(st, 0),
+                      "title", sqlite3_column_text(st, 1), "status", sqlite3_column_text(st, 2),
+                      "opened_at", sqlite3_column_text(st, 3), "updated_at",
+                      sqlite3_column_text(st, 4), "closed_at",
+                      sqlite3_column_type(st, 5) == SQLITE_NULL
+                          ? json_null()
+                          : json_string((const char *)sqlite3_column_text(st, 5)),
+                      "summary",
+                      sqlite3_column_type(st, 6) == SQLITE_NULL
+                          ? json_null()
+                          : json_string((const char *)sqlite3_column_text(st, 6)));
+    else if (rc == SQLITE_DONE)
+        gh_fail(err, GH_NOT_FOUND, "no mission '%s'", id);
+    db_reset(st);
+    if (m == NULL)
+        return NULL;
+    counts = json_object();
+    st = db_prepare(db, counts_sql);
+    if (st && db_bind_list(st, "t", ":id", id) == 0)
+        while (db_step(db, st, err) == SQLITE_ROW) {
+            json_object_set_new(counts, (const char *)sqlite3_column_text(st, 0),
+                                json_integer(sqlite3_column_int(st, 1)));
+            total += sqlite3_column_int(st, 1);
+        }
+    db_reset(st);
+    json_object_set_new(m, "counts", counts);
+    json_object_set_new(m, "event_count", json_integer(total));
+    json_object_set_new(m, "approvals", json_array()); /* linked approvals arrive with issue 6 */
+    return m;
+}
+
+int mission_close(struct db *db, const char *actor, const char *id, const char *status,
+                  const char *summary, struct gh_error *err)
+{
+    static const char sql[] =
+        "UPDATE missions SET status = :status, summary = :summary, closed_at = :at,"
+        " updated_at = :at, updated_ms = :ms WHERE id = :id AND status = 'active'";
+    static const char exists_sql[] = "SELECT status FROM missions WHERE id = :id";
+    char at[TIME_RFC3339_LEN], subject[80];
+    int64_t now = time_now_ms();
+    sqlite3_stmt *st;
+    json_t *payload;
+    int changes = 0, rc;
+
+    time_format_rfc3339(now, at);
+    if (db_begin_write(db, err) != 0)
+        return -1;
+    rc = db_run(db, sql, &changes, err, "tttit", ":status", status, ":summary", summary, ":at", at,
+                ":ms", now, ":id", id);
+    if (rc == 0 && changes == 0) {
+        st = db_prepare(db, exists_sql);
+        if (st && db_bind_list(st, "t", ":id", id) == 0 && db_step(db, st, err) == SQLITE_ROW)
+            rc = gh_fail(err, GH_CONFLICT, "mission '%s' is already %s", id,
+                         sqlite3_column_text(st, 0));
+        else
+            rc = gh_fail(err, GH_NOT_FOUND, "no mission '%s'", id);
+        db_reset(st);
+    }
+    if (rc == 0) {
+        snprintf(subject, sizeof(subject), "mission:%s", id);
+        payload =
+            json_pack("{s:s, s:s, s:s}", "mission_id", id, "status", status, "summary", summary);
+        rc = record_event(db, actor, "mission.closed", id, NULL, subject, payload, err);
+        json_decref(payload);
+    }
+    if (rc != 0) {
+        db_rollback(db);
+        return -1;
+    }
+    return db_commit(db, err);
+}

@@ -1,0 +1,71 @@
+/*
+ * Events and missions. An event is a fact from outside (error.detected,
+ * agentic.action_planned, ...) or from Gatehouse itself (approval.granted,
+ * mission.closed, ...), carrying a mission and a correlation id; a
+ * mission's timeline is its events in occurred_at order (ties by arrival).
+ * An event naming an unknown mission opens it.
+ */
+#ifndef GH_EVENTS_H
+#define GH_EVENTS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "json.h"
+
+/* ^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$ */
+int valid_event_type(const char *s);
+
+/* One event as received, after validation. Strings are borrowed. */
+struct event_in {
+    const char *id;             /* the sender's idempotency key */
+    const char *type;           /* e.g. "error.detected" */
+    const char *mission_id;     /* NULL when none */
+    const char *correlation_id; /* NULL when none */
+    const char *source;         /* who sent it */
+    int64_t occurred_ms;        /* when it happened (arrival when not given) */
+    json_t *payload;            /* an object, borrowed */
+    const char *webhook_id;     /* the webhook-id it arrived under, or NULL */
+};
+
+/*
+ * Read one event object into ev, recording problems in e (field names are
+ * prefixed with prefix, e.g. "events[3]."). Returns 0 when valid.
+ * default_source is used when the event names none (and replaces it for
+ * signed deliveries: the source's name is the truth).
+ */
+int event_parse(json_t *obj, const char *prefix, const char *default_source, int force_source,
+                int64_t now_ms, struct event_in *ev, struct field_errors *e);
+
+enum event_outcome { EVENT_ACCEPTED, EVENT_DUPLICATE };
+
+/*
+ * Store ev inside the caller's write transaction, opening its mission when
+ * unknown and touching its activity time. *outcome says whether it was
+ * new. *seq (may be NULL) receives its sequence number.
+ */
+int event_store(struct db *db, const struct event_in *ev, int64_t now_ms,
+                enum event_outcome *outcome, int64_t *seq, struct gh_error *err);
+
+/*
+ * Gatehouse's own events: inside the caller's write transaction, store the
+ * event (source "gatehouse"), append its ledger entry and queue its
+ * webhooks — all or nothing with the change that caused it.
+ */
+int record_event(struct db *db, const char *actor, const char *type, const char *mission_id,
+                 const char *correlation_id, const char *subject, json_t *payload,
+                 struct gh_error *err);
+
+/* The public form of an event row (the EVENT_COLUMNS select list). */
+#define EVENT_COLUMNS                                                                              \
+    "seq, id, source, type, mission_id, correlation_id, occurred_at, received_at, payload_json"
+json_t *event_json(sqlite3_stmt *row);
+
+/* A mission with its counts by event type; GH_NOT_FOUND. */
+json_t *mission_get(struct db *db, const char *id, struct gh_error *err);
+/* Close an active mission (status resolved, failed or rolled_back): records mission.closed. */
+int mission_close(struct db *db, const char *actor, const char *id, const char *status,
+                  const char *summary, struct gh_error *err);
+
+#endif
