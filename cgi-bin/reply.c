@@ -18,6 +18,7 @@ struct nav_item {
 
 static const struct nav_item nav[] = {
     {"Dashboard", "/"},
+    {"Missions", "/missions"},
     {"Ledger", "/ledger"},
 };
 

@@ -33,6 +33,9 @@ const struct route routes[] = {
      R_JSON | R_ROLE(ROLE_ADMIN)},
     {"POST", "/api/v1/webhooks/{id}/deliveries/{did}/retry", api_webhooks_retry,
      R_JSON | R_ROLE(ROLE_ADMIN)},
+    {"GET", "/missions", page_missions, 0},
+    {"GET", "/missions/{id}", page_mission, 0},
+    {"POST", "/missions/{id}/close", page_mission_close, R_ROLE(ROLE_REQUESTER)},
     {"GET", "/ledger", page_ledger, 0},
     {"GET", "/", page_home, 0},
 };

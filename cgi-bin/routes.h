@@ -60,6 +60,10 @@ void api_missions_list(struct request_ctx *ctx);
 void api_missions_get(struct request_ctx *ctx);
 void api_missions_timeline(struct request_ctx *ctx);
 void api_missions_close(struct request_ctx *ctx);
+/* missions_page.c */
+void page_missions(struct request_ctx *ctx);
+void page_mission(struct request_ctx *ctx);
+void page_mission_close(struct request_ctx *ctx);
 /* users.c */
 void api_users_list(struct request_ctx *ctx);
 

@@ -134,3 +134,50 @@ def test_concurrent_duplicates_are_stored_once(ev):
         t.join()
     assert sorted(results) == [200] * 11 + [202]
     assert ev.get("/api/v1/missions/m-6", headers=ev.view).json()["data"]["event_count"] == 1
+
+
+def session(s, user):
+    import os
+    import re
+    import urllib.parse
+    pw = re.search(r"login: %s\s+password: (\S+)" % user,
+                   open(os.path.join(s.var, "demo-logins.txt")).read()).group(1)
+    r = s.request("POST", "/login", body=urllib.parse.urlencode({"username": user, "password": pw}),
+                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    cookie = r.headers["set-cookie"].split(";")[0]
+    page = s.get("/", headers={"Cookie": cookie})
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    return cookie, csrf
+
+
+def test_hostile_payloads_render_inert_on_the_timeline(ev):
+    hostile = '<script>alert(1)</script> "onmouseover=alert(2) </script><img src=x onerror=alert(3)> \u2028'
+    body = {"id": "xss-1", "type": "error.detected", "mission_id": "m-xss",
+            "correlation_id": "c-xss", "payload": {"title": hostile, "error": hostile, "nested": {"k": hostile}}}
+    assert post(ev, body).status == 202
+    cookie, _ = session(ev, "vera")
+    for path in ["/missions/m-xss", "/missions"]:
+        page = ev.get(path, headers={"Cookie": cookie})
+        assert page.status == 200
+        assert "<script>alert(1)" not in page.text
+        assert "<img src=x" not in page.text
+        assert '"onmouseover=' not in page.text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+        assert "<script" not in page.text.replace('<script src="/static/', "")
+
+
+def test_the_mission_page_closes_with_csrf(ev):
+    assert post(ev, {"id": "p-1", "type": "error.detected", "mission_id": "m-page"}).status == 202
+    viewer, _ = session(ev, "vera")
+    assert "Close this mission" not in ev.get("/missions/m-page", headers={"Cookie": viewer}).text
+    cookie, csrf = session(ev, "alice")
+    page = ev.get("/missions/m-page", headers={"Cookie": cookie})
+    assert "Close this mission" in page.text and "error.detected" in page.text
+    form = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    assert ev.request("POST", "/missions/m-page/close", body="status=resolved", headers=form).status == 403
+    r = ev.request("POST", "/missions/m-page/close", body="status=resolved&summary=done&csrf=" + csrf, headers=form)
+    assert r.status == 303 and r.headers["location"] == "/missions/m-page"
+    page = ev.get("/missions/m-page", headers={"Cookie": cookie})
+    assert "resolved" in page.text and "done" in page.text and "Close this mission" not in page.text
+    r = ev.request("POST", "/missions/m-page/close", body="status=failed&csrf=" + csrf, headers=form)
+    assert r.status == 409 and "already closed" in r.text

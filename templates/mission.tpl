@@ -1,0 +1,23 @@
+{{%AUTOESCAPE context="HTML"}}<p><a href="/missions">All missions</a></p>
+<h1>{{TITLE}}</h1>
+<p class="meta"><span class="badge status-{{STATUS}}">{{STATUS}}</span> opened <time datetime="{{OPENED_AT}}">{{OPENED_AT}}</time>{{#CLOSED}} · closed <time datetime="{{CLOSED_AT}}">{{CLOSED_AT}}</time>{{/CLOSED}} · {{EVENTS}} events</p>
+{{#SUMMARY}}<p class="card">{{TEXT}}</p>{{/SUMMARY}}
+{{#MESSAGE}}<p class="message bad" role="alert">{{TEXT}}</p>{{/MESSAGE}}
+<ol class="timeline">
+{{#EVENT}}<li class="event family-{{FAMILY}}">
+  <div class="line"><time datetime="{{OCCURRED_AT}}">{{OCCURRED_AT}}</time> <strong>{{TYPE}}</strong></div>
+  <div class="meta">from {{SOURCE}}{{#CORR}} · correlation {{CORRELATION_ID}}{{/CORR}}</div>
+  {{#HAS_SUMMARY}}<p>{{SUMMARY}}</p>{{/HAS_SUMMARY}}
+  <details><summary>Payload</summary><pre>{{PAYLOAD}}</pre></details>
+</li>{{/EVENT}}
+</ol>
+{{#MORE}}<p><a href="/missions/{{ID}}?cursor={{CURSOR}}">Later events</a></p>{{/MORE}}
+{{#CLOSE}}<form method="post" action="/missions/{{ID}}/close" class="stack card">
+  <input type="hidden" name="csrf" value="{{CSRF}}">
+  <h2>Close this mission</h2>
+  <label>Outcome
+    <select name="status"><option value="resolved">resolved</option><option value="failed">failed</option><option value="rolled_back">rolled back</option></select>
+  </label>
+  <label>Summary <input type="text" name="summary" maxlength="2000"></label>
+  <button type="submit" class="primary">Close mission</button>
+</form>{{/CLOSE}}
