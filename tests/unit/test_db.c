@@ -218,11 +218,12 @@ static long sustained_writes(int checkpoint_pages)
 
 static void wal_stays_bounded_under_sustained_writes(void)
 {
-    /* 6,000 transactions writing ~7 MB: with checkpoints every 200 pages
-       the WAL file stays near 200 pages (about 0.8 MB). */
+    /* 6,000 transactions that write about 30 MB of WAL frames in all: with
+       checkpoints every 200 pages the file stays near 200 pages (about
+       0.8 MB); the bound leaves room for a loaded machine's slow readers. */
     long wal = sustained_writes(200);
 
-    if (wal > 3L * 1024 * 1024)
+    if (wal > 8L * 1024 * 1024)
         check_fail(__FILE__, __LINE__, "WAL grew to %ld bytes with checkpoints every 200 pages",
                    wal);
 }
@@ -232,7 +233,7 @@ static void without_checkpoints_the_wal_grows(void)
     /* The control: the same load with checkpoints effectively off. */
     long wal = sustained_writes(1000000);
 
-    if (wal < 5L * 1024 * 1024)
+    if (wal < 16L * 1024 * 1024)
         check_fail(__FILE__, __LINE__, "WAL is only %ld bytes without checkpoints", wal);
 }
 
