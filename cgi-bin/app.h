@@ -52,8 +52,8 @@ void thread_state_free(struct thread_state *t);
 /* Serve one CGI request from the environment and stdin (cgi.c). */
 int cgi_serve_once(const struct app *app);
 /* Pre-fork the worker processes and supervise them until SIGTERM (master.c). */
-int master_run(const struct app *app, int listen_fd);
+int master_run(const struct app *app, int listen_fd, int stream_fd);
 /* Run one worker process's thread pool on listen_fd until told to stop (pool.c). */
-void pool_run(const struct app *app, int listen_fd);
+void pool_run(const struct app *app, int listen_fd, int nthreads, size_t stack_size);
 
 #endif

@@ -29,7 +29,7 @@ static int stdout_write(void *ctx, const char *src, size_t n)
 
 int cgi_serve_once(const struct app *app)
 {
-    static const struct http_io io = {stdin_read, stdout_write, NULL};
+    static const struct http_io io = {stdin_read, stdout_write, NULL, NULL};
     struct thread_state t;
 
     thread_state_init(&t);

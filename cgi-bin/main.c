@@ -45,7 +45,7 @@ int main(int argc, char **argv)
     const char *config_path, *socket_path = NULL;
     int cgi = getenv("GATEWAY_INTERFACE") != NULL;
     struct gh_error err;
-    int listen_fd, rc;
+    int listen_fd, stream_fd, rc;
 
     log_init("app");
     config_path = cli_take_config(&argc, argv);
@@ -97,7 +97,17 @@ int main(int argc, char **argv)
         log_info("listening on %s", path);
         socket_path = path;
     }
-    rc = master_run(&app, listen_fd);
+    stream_fd = listen_unix(app.cfg.stream_socket, app.cfg.socket_group, &err);
+    if (stream_fd < 0) {
+        log_error("%s", err.message);
+        if (listen_fd != 0)
+            listen_unix_remove(socket_path);
+        config_free(&app.cfg);
+        return 2;
+    }
+    log_info("event streams on %s", app.cfg.stream_socket);
+    rc = master_run(&app, listen_fd, stream_fd);
+    listen_unix_remove(app.cfg.stream_socket);
     if (listen_fd != 0)
         listen_unix_remove(socket_path);
     config_free(&app.cfg);

@@ -31,7 +31,8 @@
 
 struct master {
     const struct app *app; /* configuration */
-    int listen_fd;         /* passed to every worker */
+    int listen_fd;         /* passed to every request worker */
+    int stream_fd;         /* passed to the stream worker (the last slot) */
     pid_t *pids;           /* worker pids; 0 for an empty slot */
     int nworkers;          /* slots in pids */
     int64_t window_start;  /* when the current crash window began */
@@ -51,7 +52,10 @@ static pid_t spawn(struct master *m, int slot)
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() == 1)
             _exit(0);
-        pool_run(m->app, m->listen_fd);
+        if (slot == m->nworkers - 1)
+            pool_run(m->app, m->stream_fd, m->app->cfg.stream_threads, 256 * 1024);
+        else
+            pool_run(m->app, m->listen_fd, m->app->cfg.threads, 1024 * 1024);
         _exit(0);
     }
     m->pids[slot] = pid;
@@ -133,9 +137,10 @@ static void stop_all(struct master *m, sigset_t *wait_set)
     }
 }
 
-int master_run(const struct app *app, int listen_fd)
+int master_run(const struct app *app, int listen_fd, int stream_fd)
 {
-    struct master m = {app, listen_fd, NULL, app->cfg.workers, 0, 0};
+    /* The request workers, and one more process for event streams. */
+    struct master m = {app, listen_fd, stream_fd, NULL, app->cfg.workers + 1, 0, 0};
     sigset_t set;
     int sig;
 
@@ -151,8 +156,9 @@ int master_run(const struct app *app, int listen_fd)
     m.window_start = time_mono_ns();
     for (int i = 0; i < m.nworkers; i++)
         spawn(&m, i);
-    log_info("gatehouse.fcgi master %d started %d worker processes of %d threads", (int)getpid(),
-             m.nworkers, app->cfg.threads);
+    log_info("gatehouse.fcgi master %d started %d worker processes of %d threads and a stream "
+             "process of %d",
+             (int)getpid(), m.nworkers - 1, app->cfg.threads, app->cfg.stream_threads);
 
     for (;;) {
         sig = sigwaitinfo(&set, NULL);

@@ -109,7 +109,7 @@ static void mission_page(struct request_ctx *ctx, int status, const char *messag
         " AND (occurred_ms > :ms OR (occurred_ms = :ms AND seq > :seq))"
         " ORDER BY occurred_ms, seq LIMIT :limit";
     const char *id = http_path_param(ctx->req, "id"), *cur = http_param(ctx->req, "cursor");
-    int64_t ms = INT64_MIN, seq = 0, last_ms = 0, last_seq = 0;
+    int64_t ms = INT64_MIN, seq = 0, last_ms = 0, last_seq = 0, max_seq = 0;
     struct tpl_dict *layout, *content;
     struct gh_error err;
     struct db *db;
@@ -160,6 +160,9 @@ static void mission_page(struct request_ctx *ctx, int status, const char *messag
 
             snprintf(family, sizeof(family), "%.*s", (int)strcspn(type, "."), type);
             tpl_set(row, "FAMILY", family);
+            tpl_set_int(row, "SEQ", sqlite3_column_int64(st, 0));
+            if (sqlite3_column_int64(st, 0) > max_seq)
+                max_seq = sqlite3_column_int64(st, 0);
             tpl_set(row, "TYPE", type);
             tpl_set(row, "OCCURRED_AT", (const char *)sqlite3_column_text(st, 6));
             tpl_set(row, "SOURCE", (const char *)sqlite3_column_text(st, 2));
@@ -185,6 +188,8 @@ static void mission_page(struct request_ctx *ctx, int status, const char *messag
         }
     }
     db_reset(st);
+    /* The live stream continues after the newest event shown. */
+    tpl_set_int(content, "LAST_SEQ", max_seq);
     page_send(ctx, status, layout);
 }
 

@@ -55,7 +55,14 @@ static void fcgi_abandon(void *ctx)
     req->keepConnection = 0;
 }
 
-static const struct http_io fcgi_io = {fcgi_read, fcgi_write, fcgi_abandon};
+static int fcgi_flush(void *ctx)
+{
+    FCGX_Request *req = ctx;
+
+    return FCGX_FFlush(req->out) == 0 ? 0 : -1;
+}
+
+static const struct http_io fcgi_io = {fcgi_read, fcgi_write, fcgi_abandon, fcgi_flush};
 
 static void *serve(void *arg)
 {
@@ -105,10 +112,9 @@ static void drain(struct pool *pool, int grace_seconds)
              grace_seconds);
 }
 
-void pool_run(const struct app *app, int listen_fd)
+void pool_run(const struct app *app, int listen_fd, int nthreads, size_t stack_size)
 {
     struct pool pool = {app, listen_fd, 0, 0};
-    int nthreads = app->cfg.threads;
     pthread_t *threads = xcalloc((size_t)nthreads, sizeof(*threads));
     pthread_attr_t attr;
     sigset_t stop;
@@ -125,7 +131,7 @@ void pool_run(const struct app *app, int listen_fd)
     if (FCGX_Init() != 0)
         fatal("FCGX_Init failed");
     pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 1024 * 1024);
+    pthread_attr_setstacksize(&attr, stack_size);
     for (int i = 0; i < nthreads; i++)
         if (pthread_create(&threads[i], &attr, serve, &pool) != 0)
             fatal("cannot start request thread %d of %d", i + 1, nthreads);

@@ -35,6 +35,7 @@ const struct route routes[] = {
      R_JSON | R_ROLE(ROLE_ADMIN)},
     {"GET", "/missions", page_missions, 0},
     {"GET", "/missions/{id}", page_mission, 0},
+    {"GET", "/missions/{id}/stream", stream_mission, R_JSON},
     {"POST", "/missions/{id}/close", page_mission_close, R_ROLE(ROLE_REQUESTER)},
     {"GET", "/ledger", page_ledger, 0},
     {"GET", "/", page_home, 0},

@@ -64,6 +64,8 @@ void api_missions_close(struct request_ctx *ctx);
 void page_missions(struct request_ctx *ctx);
 void page_mission(struct request_ctx *ctx);
 void page_mission_close(struct request_ctx *ctx);
+/* streams.c */
+void stream_mission(struct request_ctx *ctx);
 /* users.c */
 void api_users_list(struct request_ctx *ctx);
 

@@ -45,6 +45,7 @@ static const struct key keys[] = {
     STR(signing_key, KEY_PATH, "/var/lib/gatehouse/signing.key"),
     STR(socket, KEY_PATH, "/run/gatehouse/gatehouse.sock"),
     STR(socket_group, KEY_STRING, ""),
+    STR(stream_socket, KEY_STRING, ""),
     STR(templates, KEY_PATH, GH_DATADIR "/templates"),
     STR(public_url, KEY_URL, "http://127.0.0.1:8080"),
     INT(workers, 1, 64, "2"),
@@ -65,6 +66,8 @@ static const struct key keys[] = {
     INT(webhook_allow_http, 0, 1, "0"),
     INT(webhook_timeout_seconds, 1, 60, "10"),
     INT(prune_deliveries_days, 1, 3650, "30"),
+    INT(stream_threads, 1, 4096, "256"),
+    INT(stream_seconds, 1, 86400, "300"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -293,6 +296,13 @@ int config_load(const char *path, struct config *cfg, struct buf *errors)
     free(basedir);
     problems += read_file(path, cfg, errors);
     problems += read_environment(cfg, errors);
+    if (cfg->stream_socket[0] == '\0') {
+        /* Event streams get their own socket beside the main one. */
+        struct buf b = BUF_INIT;
+        buf_printf(&b, "%s.streams", cfg->socket);
+        free(cfg->stream_socket);
+        cfg->stream_socket = buf_detach(&b);
+    }
     if (cfg->ledger_origin[0] == '\0') {
         /* The public address without its scheme names this ledger in checkpoints. */
         const char *host = strstr(cfg->public_url, "://");

@@ -40,6 +40,9 @@ struct config {
     int webhook_allow_http; /* 1: plain http:// subscriptions are allowed (loopback receivers) */
     int webhook_timeout_seconds; /* a delivery that takes longer has failed */
     int prune_deliveries_days;   /* delivered deliveries are forgotten after this many days */
+    char *stream_socket;         /* the socket of the event-stream process ("" = socket.streams) */
+    int stream_threads;          /* threads of that process: one per open stream */
+    int stream_seconds;          /* a stream ends after this long; the browser reconnects */
 };
 
 /* The file named by GATEHOUSE_CONFIG, else /etc/gatehouse/gatehouse.conf. */

@@ -513,3 +513,8 @@ int http_write(struct http_request *r, const char *data, size_t len)
         return 0;
     return r->io->write(r->io_ctx, data, len);
 }
+
+int http_flush(struct http_request *r)
+{
+    return r->io->flush ? r->io->flush(r->io_ctx) : 0;
+}

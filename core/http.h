@@ -22,6 +22,8 @@ struct http_io {
     int (*write)(void *ctx, const char *src, size_t n);
     /* Drop the connection after this request (unread body left on it). */
     void (*abandon)(void *ctx);
+    /* Push what was written so far to the peer now (streams); may be NULL. */
+    int (*flush)(void *ctx);
 };
 
 /* A name and its (decoded) value. */
@@ -123,6 +125,8 @@ int http_send(struct http_request *r, struct http_response *resp);
  */
 int http_stream_begin(struct http_request *r, struct http_response *resp);
 int http_write(struct http_request *r, const char *data, size_t len);
+/* Send what http_write buffered now; -1 when the peer has gone. */
+int http_flush(struct http_request *r);
 /* The reason phrase for a status ("Not Found"). */
 const char *http_reason(int status);
 

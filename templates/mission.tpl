@@ -3,8 +3,8 @@
 <p class="meta"><span class="badge status-{{STATUS}}">{{STATUS}}</span> opened <time datetime="{{OPENED_AT}}">{{OPENED_AT}}</time>{{#CLOSED}} · closed <time datetime="{{CLOSED_AT}}">{{CLOSED_AT}}</time>{{/CLOSED}} · {{EVENTS}} events</p>
 {{#SUMMARY}}<p class="card">{{TEXT}}</p>{{/SUMMARY}}
 {{#MESSAGE}}<p class="message bad" role="alert">{{TEXT}}</p>{{/MESSAGE}}
-<ol class="timeline">
-{{#EVENT}}<li class="event family-{{FAMILY}}">
+<ol class="timeline" data-stream="/missions/{{ID}}/stream" data-last="{{LAST_SEQ}}">
+{{#EVENT}}<li class="event family-{{FAMILY}}" id="event-{{SEQ}}">
   <div class="line"><time datetime="{{OCCURRED_AT}}">{{OCCURRED_AT}}</time> <strong>{{TYPE}}</strong></div>
   <div class="meta">from {{SOURCE}}{{#CORR}} · correlation {{CORRELATION_ID}}{{/CORR}}</div>
   {{#HAS_SUMMARY}}<p>{{SUMMARY}}</p>{{/HAS_SUMMARY}}
@@ -21,3 +21,4 @@
   <label>Summary <input type="text" name="summary" maxlength="2000"></label>
   <button type="submit" class="primary">Close mission</button>
 </form>{{/CLOSE}}
+<script src="/static/timeline.js" defer></script>

@@ -107,3 +107,32 @@ test('the session cookie is invisible to scripts', async () => {
   assert.equal(cookies[0].sameSite, 'Strict');
   await ctx.close();
 });
+
+test('a mission timeline shows a new event without a reload', async () => {
+  const token = execFileSync(path.join(repo, 'bin/gatehouse'),
+    ['--config', path.join(varDir, 'gatehouse.conf'), 'token', 'create', '--user', 'alice', '--name', 'browser'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const post = (body) => fetch(`${base}/api/v1/events`, {
+    method: 'POST', body: JSON.stringify(body),
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+  });
+  assert.equal((await post({ id: 'live-1', type: 'error.detected', mission_id: 'm-browser' })).status, 202);
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await ctx.newPage();
+  await page.goto(`${base}/login?next=/missions/m-browser`);
+  await page.fill('input[name=username]', 'vera');
+  await page.fill('input[name=password]', logins.vera);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/missions/m-browser`);
+  assert.equal(await page.locator('ol.timeline li').count(), 1);
+  await page.waitForTimeout(500); // the stream is open
+  const hostile = '<img src=x onerror="window.pwned=1">';
+  assert.equal((await post({ id: 'live-2', type: 'agentic.action_planned', mission_id: 'm-browser',
+    payload: { note: hostile } })).status, 202);
+  await page.locator('ol.timeline li.live').waitFor({ timeout: 5000 });
+  assert.equal(await page.locator('ol.timeline li').count(), 2);
+  assert.match(await page.locator('ol.timeline li.live').innerText(), /agentic\.action_planned/);
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  await page.screenshot({ path: path.join(artifacts, 'mission-live-390x844.png'), fullPage: true });
+  await ctx.close();
+});

@@ -181,3 +181,61 @@ def test_the_mission_page_closes_with_csrf(ev):
     assert "resolved" in page.text and "done" in page.text and "Close this mission" not in page.text
     r = ev.request("POST", "/missions/m-page/close", body="status=failed&csrf=" + csrf, headers=form)
     assert r.status == 409 and "already closed" in r.text
+
+
+class Stream:
+    """A text/event-stream read line by line, as a browser would."""
+
+    def __init__(self, s, path, headers):
+        import http.client
+        self.conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
+        self.conn.request("GET", path, headers=headers)
+        self.resp = self.conn.getresponse()
+
+    def events(self, count, timeout=8):
+        got, current = [], {}
+        deadline = time.time() + timeout
+        while len(got) < count and time.time() < deadline:
+            line = self.resp.fp.readline().decode().rstrip("\n")
+            if line == "":
+                if "data" in current:
+                    got.append(current)
+                current = {}
+            elif not line.startswith(":"):
+                k, _, v = line.partition(": ")
+                current[k] = v
+        return got
+
+    def close(self):
+        self.conn.close()
+
+
+def test_the_stream_delivers_new_events_and_resumes_without_loss(ev):
+    assert post(ev, {"id": "st-0", "type": "error.detected", "mission_id": "m-live"}).status == 202
+    st = Stream(ev, "/missions/m-live/stream", ev.view)
+    assert st.resp.status == 200
+    assert st.resp.getheader("content-type") == "text/event-stream"
+    time.sleep(0.3)
+    for i in (1, 2):
+        assert post(ev, {"id": f"st-{i}", "type": "agentic.step", "mission_id": "m-live"}).status == 202
+    got = st.events(2)
+    st.close()
+    assert [json.loads(e["data"])["id"] for e in got] == ["st-1", "st-2"]  # from now on: st-0 is not replayed
+    last = got[0]["id"]  # the browser saw st-1, then the connection broke
+    assert post(ev, {"id": "st-3", "type": "agentic.step", "mission_id": "m-live"}).status == 202
+    again = Stream(ev, "/missions/m-live/stream", {**ev.view, "Last-Event-ID": last})
+    got = again.events(2)
+    again.close()
+    assert [json.loads(e["data"])["id"] for e in got] == ["st-2", "st-3"]
+    assert ev.get("/missions/nope/stream", headers=ev.view).status == 404
+
+
+def test_open_streams_do_not_take_the_request_threads(ev):
+    # More streams than the 2 x 16 request threads: ordinary requests still answer.
+    streams = [Stream(ev, "/missions/m-live/stream", ev.view) for _ in range(40)]
+    assert all(s.resp.status == 200 for s in streams)
+    for _ in range(20):
+        assert ev.get("/healthz").status == 200
+        assert ev.get("/api/v1/missions/m-live", headers=ev.view).status == 200
+    for s in streams:
+        s.close()

@@ -25,8 +25,8 @@ def wait_for(predicate, timeout=10, interval=0.05):
 
 def test_killed_worker_is_replaced_while_requests_keep_being_answered(new_stack):
     s = new_stack()
-    before = wait_for(lambda: len(s.worker_pids()) == 2 and s.worker_pids())
-    assert before and len(before) == 2
+    before = wait_for(lambda: len(s.worker_pids()) == 3 and s.worker_pids())
+    assert before and len(before) == 3
     statuses = []
     stop = threading.Event()
 
@@ -42,7 +42,7 @@ def test_killed_worker_is_replaced_while_requests_keep_being_answered(new_stack)
         t.start()
     time.sleep(0.3)
     os.kill(before[0], signal.SIGKILL)
-    replaced = wait_for(lambda: len(s.worker_pids()) == 2 and before[0] not in s.worker_pids())
+    replaced = wait_for(lambda: len(s.worker_pids()) == 3 and before[0] not in s.worker_pids())
     time.sleep(0.5)
     stop.set()
     for t in threads:
@@ -73,7 +73,7 @@ def test_hostile_fastcgi_records_do_not_take_the_service_down(stack):
     # The socket still speaks FastCGI correctly afterwards, straight and via nginx.
     with FcgiConnection(stack.socket) as c:
         assert c.request(cgi_params("GET", "/healthz")).status == 200
-    assert wait_for(lambda: len(stack.worker_pids()) == 2)
+    assert wait_for(lambda: len(stack.worker_pids()) == 3)
     assert stack.get("/readyz").status == 200
     # Whether libfcgi survived the records or a worker was replaced, the service stood.
     print("workers before", workers, "after", stack.worker_pids())

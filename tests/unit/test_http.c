@@ -36,7 +36,7 @@ static void mem_abandon(void *ctx)
     ((struct memio *)ctx)->abandoned = 1;
 }
 
-static const struct http_io memio_ops = {mem_read, mem_write, mem_abandon};
+static const struct http_io memio_ops = {mem_read, mem_write, mem_abandon, NULL};
 
 static void parses_cgi_parameters(void)
 {
