@@ -115,7 +115,8 @@ void api_missions_timeline(struct request_ctx *ctx)
         reply_invalid(ctx, &e);
         return;
     }
-    if ((db = ctx_db(ctx, &err)) == NULL || (m = mission_get(db, id, &err)) == NULL) {
+    if ((db = ctx_db(ctx, &err)) == NULL ||
+        (m = mission_read(db, id, MISSION_HEAD, &err)) == NULL) {
         reply_gh_error(ctx, &err);
         return;
     }

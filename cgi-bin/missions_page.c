@@ -7,7 +7,7 @@
 #include "../core/events.h"
 #include "reply.h"
 
-#define PAGE_SIZE 100
+#define PAGE_SIZE 50
 
 static const char *const statuses[] = {"active", "resolved", "failed", "rolled_back", NULL};
 
@@ -60,7 +60,8 @@ void page_missions(struct request_ctx *ctx)
     }
     while ((rc = db_step(db, st, &err)) == SQLITE_ROW && n < PAGE_SIZE) {
         struct gh_error merr;
-        json_t *m = mission_get(db, (const char *)sqlite3_column_text(st, 0), &merr);
+        json_t *m =
+            mission_read(db, (const char *)sqlite3_column_text(st, 0), MISSION_TOTAL, &merr);
         if (m) {
             struct tpl_dict *row = tpl_section(content, "MISSION");
             tpl_set(row, "ID", json_string_value(json_object_get(m, "id")));
@@ -121,7 +122,8 @@ static void mission_page(struct request_ctx *ctx, int status, const char *messag
         reply_error(ctx, 400, "validation_failed", "unknown cursor", NULL);
         return;
     }
-    if ((db = ctx_db(ctx, &err)) == NULL || (m = mission_get(db, id, &err)) == NULL) {
+    if ((db = ctx_db(ctx, &err)) == NULL ||
+        (m = mission_read(db, id, MISSION_TOTAL, &err)) == NULL) {
         reply_gh_error(ctx, &err);
         return;
     }

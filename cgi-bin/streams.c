@@ -32,6 +32,8 @@ void stream_mission(struct request_ctx *ctx)
     const char *id = http_path_param(ctx->req, "id");
     const char *from = http_header(ctx->req, "last-event-id");
     int64_t last = -1, deadline, next_beat;
+    uint64_t seen = 0;
+    int first = 1;
     struct gh_error err;
     struct buf out = BUF_INIT;
     sqlite3_stmt *st;
@@ -49,7 +51,8 @@ void stream_mission(struct request_ctx *ctx)
             return;
         }
     }
-    if ((db = ctx_db(ctx, &err)) == NULL || (m = mission_get(db, id, &err)) == NULL) {
+    if ((db = ctx_db(ctx, &err)) == NULL ||
+        (m = mission_read(db, id, MISSION_HEAD, &err)) == NULL) {
         reply_gh_error(ctx, &err);
         return;
     }
@@ -81,6 +84,19 @@ void stream_mission(struct request_ctx *ctx)
 
         if (now >= deadline)
             break;
+        /* Ask the database only when some commit has stored events since the last look. */
+        if (!first && db_events_epoch(db) == seen) {
+            if (now >= next_beat) {
+                next_beat = now + HEARTBEAT_MS;
+                if (http_write(ctx->req, ": heartbeat\n\n", 13) != 0 || http_flush(ctx->req) != 0)
+                    break;
+            }
+            struct timespec idle = {0, POLL_MS * 1000000L};
+            nanosleep(&idle, NULL);
+            continue;
+        }
+        first = 0;
+        seen = db_events_epoch(db);
         st = db_prepare(db, next_sql);
         if (st == NULL || db_bind_list(st, "ti", ":id", id, ":last", last) != 0)
             break;

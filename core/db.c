@@ -433,11 +433,15 @@ int db_commit(struct db *db, struct gh_error *err)
         goto out;
     }
     rc = 0;
+    /* After the commit, so that a stream woken by it finds the events. */
+    if (db->events_added)
+        __atomic_fetch_add(db->epoch + 1, 1, __ATOMIC_ACQ_REL);
     /* Still under the write lock: no commit can race this checkpoint. */
     if (db->wal_pages >= db->checkpoint_after)
         checkpoint_locked(db, NULL, NULL);
 out:
     db->in_write = 0;
+    db->events_added = 0;
     write_unlock(db);
     return rc;
 }
@@ -449,6 +453,7 @@ void db_rollback(struct db *db)
     if (!sqlite3_get_autocommit(db->conn))
         db_exec(db, "ROLLBACK", NULL);
     db->in_write = 0;
+    db->events_added = 0;
     write_unlock(db);
 }
 
@@ -471,6 +476,11 @@ uint64_t db_epoch(const struct db *db)
 void db_epoch_bump(struct db *db)
 {
     __atomic_fetch_add(db->epoch, 1, __ATOMIC_ACQ_REL);
+}
+
+uint64_t db_events_epoch(const struct db *db)
+{
+    return __atomic_load_n(db->epoch + 1, __ATOMIC_ACQUIRE);
 }
 
 int db_schema_version(struct db *db, int *version, struct gh_error *err)

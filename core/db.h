@@ -42,7 +42,9 @@ struct db {
     sqlite3 *conn;        /* the SQLite connection */
     char *path;           /* the database file */
     int lock_fd;          /* open "<path>-wlock", flocked by writers */
-    uint64_t *epoch;      /* counter mapped from that file, shared by all processes */
+    uint64_t *epoch;      /* counters mapped from the write-lock file, shared by all
+                             processes: [0] access epoch, [1] events epoch */
+    int events_added;     /* this transaction stored events: bump [1] on commit */
     int busy_timeout_ms;  /* how long to wait for the write lock */
     int checkpoint_pages; /* checkpoint when the WAL exceeds this */
     int wal_pages;        /* WAL size after the last commit, in pages */
@@ -144,6 +146,12 @@ int db_checkpoint(struct db *db, int *pages_left, struct gh_error *err);
  */
 uint64_t db_epoch(const struct db *db);
 void db_epoch_bump(struct db *db);
+/*
+ * The events epoch: moves after every commit that stored events (mark the
+ * transaction with db->events_added = 1), so that live streams ask the
+ * database only when there may be something new.
+ */
+uint64_t db_events_epoch(const struct db *db);
 
 /* The schema version of the open database and the one this build expects. */
 int db_schema_version(struct db *db, int *version, struct gh_error *err);

@@ -137,6 +137,8 @@ int event_store(struct db *db, const struct event_in *ev, int64_t now_ms,
     if (rc != 0)
         return -1;
     *outcome = changes ? EVENT_ACCEPTED : EVENT_DUPLICATE;
+    if (changes)
+        db->events_added = 1;
     if (seq)
         *seq = changes ? sqlite3_last_insert_rowid(db->conn) : 0;
     return 0;
@@ -195,10 +197,16 @@ json_t *event_json(sqlite3_stmt *row)
 
 json_t *mission_get(struct db *db, const char *id, struct gh_error *err)
 {
+    return mission_read(db, id, MISSION_COUNTS, err);
+}
+
+json_t *mission_read(struct db *db, const char *id, int with_counts, struct gh_error *err)
+{
     static const char sql[] = "SELECT id, title, status, opened_at, updated_at, closed_at, summary"
                               " FROM missions WHERE id = :id";
     static const char counts_sql[] =
         "SELECT type, count(*) FROM events WHERE mission_id = :id GROUP BY type ORDER BY type";
+    static const char total_sql[] = "SELECT count(*) FROM events WHERE mission_id = :id";
     sqlite3_stmt *st = db_prepare(db, sql);
     json_t *m = NULL, *counts;
     int rc, total = 0;
@@ -226,6 +234,17 @@ json_t *mission_get(struct db *db, const char *id, struct gh_error *err)
     db_reset(st);
     if (m == NULL)
         return NULL;
+    if (with_counts == MISSION_HEAD)
+        return m;
+    if (with_counts == MISSION_TOTAL) {
+        /* The count alone comes from the timeline index, without reading the events. */
+        st = db_prepare(db, total_sql);
+        if (st && db_bind_list(st, "t", ":id", id) == 0 && db_step(db, st, err) == SQLITE_ROW)
+            total = sqlite3_column_int(st, 0);
+        db_reset(st);
+        json_object_set_new(m, "event_count", json_integer(total));
+        return m;
+    }
     counts = json_object();
     st = db_prepare(db, counts_sql);
     if (st && db_bind_list(st, "t", ":id", id) == 0)

@@ -64,6 +64,13 @@ json_t *event_json(sqlite3_stmt *row);
 
 /* A mission with its counts by event type; GH_NOT_FOUND. */
 json_t *mission_get(struct db *db, const char *id, struct gh_error *err);
+/* How much of a mission to read: big missions make counting cost something. */
+enum mission_detail {
+    MISSION_HEAD,   /* the row only */
+    MISSION_TOTAL,  /* and event_count, from the timeline index */
+    MISSION_COUNTS, /* and the counts by type (mission_get) */
+};
+json_t *mission_read(struct db *db, const char *id, int detail, struct gh_error *err);
 /* Close an active mission (status resolved, failed or rolled_back): records mission.closed. */
 int mission_close(struct db *db, const char *actor, const char *id, const char *status,
                   const char *summary, struct gh_error *err);
