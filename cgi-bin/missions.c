@@ -1,5 +1,4 @@
 /* Missions and their timelines, as the API shows them. */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,18 +7,6 @@
 #include "../core/validate.h"
 #include "reply.h"
 
-/* "<ms>.<tiebreak>" cursors: keyset paging over (time, tiebreak). */
-static int parse_cursor(const char *s, int64_t *ms, int64_t *tie)
-{
-    char *end;
-
-    *ms = strtoll(s, &end, 10);
-    if (*end != '.')
-        return -1;
-    *tie = strtoll(end + 1, &end, 10);
-    return *end == '\0' ? 0 : -1;
-}
-
 /*
  * GET /api/v1/missions — any signed-in user.
  * Parameters: status (active, resolved, failed, rolled_back), cursor,
@@ -27,49 +14,34 @@ static int parse_cursor(const char *s, int64_t *ms, int64_t *tie)
  */
 void api_missions_list(struct request_ctx *ctx)
 {
-    static const char sql[] =
-        "SELECT id, rowid, updated_ms FROM missions WHERE (:status IS NULL OR status = :status)"
-        " AND (updated_ms < :ms OR (updated_ms = :ms AND rowid < :tie))"
-        " ORDER BY updated_ms DESC, rowid DESC LIMIT :limit";
-    const char *status = http_param(ctx->req, "status"), *cur = http_param(ctx->req, "cursor");
+    const char *status = http_param(ctx->req, "status");
     struct field_errors e = FIELD_ERRORS_INIT;
-    int64_t ms = INT64_MAX, tie = INT64_MAX, last_ms = 0, last_tie = 0;
+    char next[MISSION_CURSOR_LEN];
     long long limit;
     struct gh_error err;
-    char cursor[48];
-    sqlite3_stmt *st;
     struct db *db;
     json_t *list;
-    int rc;
 
     param_int(ctx, "limit", 1, 200, 50, &limit, &e);
     if (status && strcmp(status, "active") && strcmp(status, "resolved") &&
         strcmp(status, "failed") && strcmp(status, "rolled_back"))
         field_error(&e, "status", "must be active, resolved, failed or rolled_back");
-    if (cur && parse_cursor(cur, &ms, &tie) != 0)
-        field_error(&e, "cursor", "is not a cursor this API gave out");
     if (e.count) {
         reply_invalid(ctx, &e);
         return;
     }
-    if ((db = ctx_db(ctx, &err)) == NULL || (st = db_prepare(db, sql)) == NULL ||
-        db_bind_list(st, "tiii", ":status", status, ":ms", ms, ":tie", tie, ":limit",
-                     (int64_t)limit + 1) != 0) {
-        reply_error(ctx, 500, "internal", "internal error", NULL);
+    if ((db = ctx_db(ctx, &err)) == NULL ||
+        (list = missions_list(db, status, http_param(ctx->req, "cursor"), (int)limit,
+                              MISSION_COUNTS, next, &err)) == NULL) {
+        if (err.kind == GH_INVALID) {
+            field_error(&e, "cursor", "%s", err.message);
+            reply_invalid(ctx, &e);
+        } else {
+            reply_gh_error(ctx, &err);
+        }
         return;
     }
-    list = json_array();
-    while ((rc = db_step(db, st, &err)) == SQLITE_ROW && (long long)json_array_size(list) < limit) {
-        struct gh_error merr;
-        json_t *m = mission_get(db, (const char *)sqlite3_column_text(st, 0), &merr);
-        if (m)
-            json_array_append_new(list, m);
-        last_tie = sqlite3_column_int64(st, 1);
-        last_ms = sqlite3_column_int64(st, 2);
-    }
-    db_reset(st);
-    snprintf(cursor, sizeof(cursor), "%" PRId64 ".%" PRId64, last_ms, last_tie);
-    reply_list(ctx, list, rc == SQLITE_ROW ? cursor : NULL);
+    reply_list(ctx, list, next[0] ? next : NULL);
 }
 
 /* GET /api/v1/missions/{id} — any signed-in user. With counts by event type. */
@@ -93,24 +65,15 @@ void api_missions_get(struct request_ctx *ctx)
  */
 void api_missions_timeline(struct request_ctx *ctx)
 {
-    static const char sql[] =
-        "SELECT " EVENT_COLUMNS ", occurred_ms FROM events WHERE mission_id = :id"
-        " AND (occurred_ms > :ms OR (occurred_ms = :ms AND seq > :seq))"
-        " ORDER BY occurred_ms, seq LIMIT :limit";
-    const char *id = http_path_param(ctx->req, "id"), *cur = http_param(ctx->req, "cursor");
+    const char *id = http_path_param(ctx->req, "id");
     struct field_errors e = FIELD_ERRORS_INIT;
-    int64_t ms = INT64_MIN, seq = 0, last_ms = 0, last_seq = 0;
+    char next[MISSION_CURSOR_LEN];
     long long limit;
     struct gh_error err;
-    char cursor[48];
-    sqlite3_stmt *st;
     struct db *db;
-    json_t *list, *m;
-    int rc;
+    json_t *m, *list;
 
     param_int(ctx, "limit", 1, 200, 50, &limit, &e);
-    if (cur && parse_cursor(cur, &ms, &seq) != 0)
-        field_error(&e, "cursor", "is not a cursor this API gave out");
     if (e.count) {
         reply_invalid(ctx, &e);
         return;
@@ -121,21 +84,17 @@ void api_missions_timeline(struct request_ctx *ctx)
         return;
     }
     json_decref(m);
-    if ((st = db_prepare(db, sql)) == NULL ||
-        db_bind_list(st, "tiii", ":id", id, ":ms", ms, ":seq", seq, ":limit", (int64_t)limit + 1) !=
-            0) {
-        reply_error(ctx, 500, "internal", "internal error", NULL);
+    list = timeline_page(db, id, http_param(ctx->req, "cursor"), (int)limit, next, &err);
+    if (list == NULL) {
+        if (err.kind == GH_INVALID) {
+            field_error(&e, "cursor", "%s", err.message);
+            reply_invalid(ctx, &e);
+        } else {
+            reply_gh_error(ctx, &err);
+        }
         return;
     }
-    list = json_array();
-    while ((rc = db_step(db, st, &err)) == SQLITE_ROW && (long long)json_array_size(list) < limit) {
-        json_array_append_new(list, event_json(st));
-        last_seq = sqlite3_column_int64(st, 0);
-        last_ms = sqlite3_column_int64(st, 9);
-    }
-    db_reset(st);
-    snprintf(cursor, sizeof(cursor), "%" PRId64 ".%" PRId64, last_ms, last_seq);
-    reply_list(ctx, list, rc == SQLITE_ROW ? cursor : NULL);
+    reply_list(ctx, list, next[0] ? next : NULL);
 }
 
 /*

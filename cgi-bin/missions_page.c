@@ -1,5 +1,4 @@
 /* The /missions pages: the list, and one mission's timeline with its close form. */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,25 +16,24 @@ static const char *const statuses[] = {"active", "resolved", "failed", "rolled_b
  */
 void page_missions(struct request_ctx *ctx)
 {
-    static const char sql[] =
-        "SELECT id, rowid, updated_ms FROM missions WHERE (:status IS NULL OR status = :status)"
-        " AND (updated_ms < :ms OR (updated_ms = :ms AND rowid < :tie))"
-        " ORDER BY updated_ms DESC, rowid DESC LIMIT :limit";
-    const char *status = http_param(ctx->req, "status"), *cur = http_param(ctx->req, "cursor");
-    int64_t ms = INT64_MAX, tie = INT64_MAX, last_ms = 0, last_tie = 0;
+    const char *status = http_param(ctx->req, "status");
     struct tpl_dict *layout, *content, *tab;
+    char next[MISSION_CURSOR_LEN];
     struct gh_error err;
     struct db *db;
-    sqlite3_stmt *st;
-    int rc, n = 0, known = status == NULL;
+    json_t *list, *m;
+    size_t i;
+    int known = status == NULL;
 
-    for (int i = 0; statuses[i] && status; i++)
-        known |= strcmp(status, statuses[i]) == 0;
-    if (!known || (cur && sscanf(cur, "%" SCNd64 ".%" SCNd64, &ms, &tie) != 2)) {
-        reply_error(ctx, 400, "validation_failed", "unknown status or cursor", NULL);
+    for (int k = 0; statuses[k] && status; k++)
+        known |= strcmp(status, statuses[k]) == 0;
+    if (!known) {
+        reply_error(ctx, 400, "validation_failed", "unknown status", NULL);
         return;
     }
-    if ((db = ctx_db(ctx, &err)) == NULL) {
+    if ((db = ctx_db(ctx, &err)) == NULL ||
+        (list = missions_list(db, status, http_param(ctx->req, "cursor"), PAGE_SIZE, MISSION_TOTAL,
+                              next, &err)) == NULL) {
         reply_gh_error(ctx, &err);
         return;
     }
@@ -44,48 +42,31 @@ void page_missions(struct request_ctx *ctx)
     tpl_set(tab, "LABEL", "all");
     if (status == NULL)
         tpl_show(tab, "CURRENT");
-    for (int i = 0; statuses[i]; i++) {
+    for (int k = 0; statuses[k]; k++) {
         tab = tpl_section(content, "TAB");
-        tpl_set(tab, "LABEL", statuses[i]);
-        tpl_set(tpl_section(tab, "HAS_STATUS"), "STATUS", statuses[i]);
-        if (status && strcmp(status, statuses[i]) == 0)
+        tpl_set(tab, "LABEL", statuses[k]);
+        tpl_set(tpl_section(tab, "HAS_STATUS"), "STATUS", statuses[k]);
+        if (status && strcmp(status, statuses[k]) == 0)
             tpl_show(tab, "CURRENT");
     }
-    st = db_prepare(db, sql);
-    if (st == NULL || db_bind_list(st, "tiii", ":status", status, ":ms", ms, ":tie", tie, ":limit",
-                                   (int64_t)PAGE_SIZE + 1) != 0) {
-        tpl_dict_free(layout);
-        reply_error(ctx, 500, "internal", "internal error", NULL);
-        return;
+    json_array_foreach(list, i, m)
+    {
+        struct tpl_dict *row = tpl_section(content, "MISSION");
+        tpl_set(row, "ID", json_string_value(json_object_get(m, "id")));
+        tpl_set(row, "TITLE", json_string_value(json_object_get(m, "title")));
+        tpl_set(row, "STATUS", json_string_value(json_object_get(m, "status")));
+        tpl_set(row, "UPDATED_AT", json_string_value(json_object_get(m, "updated_at")));
+        tpl_set_int(row, "EVENTS", json_integer_value(json_object_get(m, "event_count")));
     }
-    while ((rc = db_step(db, st, &err)) == SQLITE_ROW && n < PAGE_SIZE) {
-        struct gh_error merr;
-        json_t *m =
-            mission_read(db, (const char *)sqlite3_column_text(st, 0), MISSION_TOTAL, &merr);
-        if (m) {
-            struct tpl_dict *row = tpl_section(content, "MISSION");
-            tpl_set(row, "ID", json_string_value(json_object_get(m, "id")));
-            tpl_set(row, "TITLE", json_string_value(json_object_get(m, "title")));
-            tpl_set(row, "STATUS", json_string_value(json_object_get(m, "status")));
-            tpl_set(row, "UPDATED_AT", json_string_value(json_object_get(m, "updated_at")));
-            tpl_set_int(row, "EVENTS", json_integer_value(json_object_get(m, "event_count")));
-            json_decref(m);
-        }
-        last_tie = sqlite3_column_int64(st, 1);
-        last_ms = sqlite3_column_int64(st, 2);
-        n++;
-    }
-    db_reset(st);
-    if (n == 0)
+    if (json_array_size(list) == 0)
         tpl_show(content, "EMPTY");
-    if (rc == SQLITE_ROW) {
-        char cursor[48];
+    if (next[0]) {
         struct tpl_dict *more = tpl_section(content, "MORE");
-        snprintf(cursor, sizeof(cursor), "%" PRId64 ".%" PRId64, last_ms, last_tie);
-        tpl_set(more, "CURSOR", cursor);
+        tpl_set(more, "CURSOR", next);
         if (status)
             tpl_set(tpl_section(more, "HAS_STATUS"), "STATUS", status);
     }
+    json_decref(list);
     page_send(ctx, 200, layout);
 }
 
@@ -105,25 +86,23 @@ static const char *event_summary(json_t *payload)
 /* The mission page, with an optional message (after a refused close). */
 static void mission_page(struct request_ctx *ctx, int status, const char *message)
 {
-    static const char sql[] =
-        "SELECT " EVENT_COLUMNS ", occurred_ms FROM events WHERE mission_id = :id"
-        " AND (occurred_ms > :ms OR (occurred_ms = :ms AND seq > :seq))"
-        " ORDER BY occurred_ms, seq LIMIT :limit";
-    const char *id = http_path_param(ctx->req, "id"), *cur = http_param(ctx->req, "cursor");
-    int64_t ms = INT64_MIN, seq = 0, last_ms = 0, last_seq = 0, max_seq = 0;
+    const char *id = http_path_param(ctx->req, "id");
     struct tpl_dict *layout, *content;
+    char next[MISSION_CURSOR_LEN];
     struct gh_error err;
     struct db *db;
-    sqlite3_stmt *st;
-    json_t *m;
-    int rc, n = 0;
+    json_t *m, *events, *e;
+    int64_t max_seq = 0;
+    size_t i;
 
-    if (cur && sscanf(cur, "%" SCNd64 ".%" SCNd64, &ms, &seq) != 2) {
-        reply_error(ctx, 400, "validation_failed", "unknown cursor", NULL);
-        return;
-    }
     if ((db = ctx_db(ctx, &err)) == NULL ||
         (m = mission_read(db, id, MISSION_TOTAL, &err)) == NULL) {
+        reply_gh_error(ctx, &err);
+        return;
+    }
+    events = timeline_page(db, id, http_param(ctx->req, "cursor"), PAGE_SIZE, next, &err);
+    if (events == NULL) {
+        json_decref(m);
         reply_gh_error(ctx, &err);
         return;
     }
@@ -150,46 +129,38 @@ static void mission_page(struct request_ctx *ctx, int status, const char *messag
         tpl_set(close, "CSRF", ctx->who.csrf);
     }
     json_decref(m);
-    st = db_prepare(db, sql);
-    if (st && db_bind_list(st, "tiii", ":id", id, ":ms", ms, ":seq", seq, ":limit",
-                           (int64_t)PAGE_SIZE + 1) == 0) {
-        while ((rc = db_step(db, st, &err)) == SQLITE_ROW && n < PAGE_SIZE) {
-            struct tpl_dict *row = tpl_section(content, "EVENT");
-            json_t *payload = json_loads((const char *)sqlite3_column_text(st, 8), 0, NULL);
-            const char *type = (const char *)sqlite3_column_text(st, 3);
-            char family[32], *pretty;
-            const char *summary = payload ? event_summary(payload) : NULL;
+    json_array_foreach(events, i, e)
+    {
+        struct tpl_dict *row = tpl_section(content, "EVENT");
+        const char *type = json_string_value(json_object_get(e, "type"));
+        json_t *payload = json_object_get(e, "payload");
+        const char *summary = event_summary(payload);
+        int64_t seq = json_integer_value(json_object_get(e, "seq"));
+        char family[32], *pretty;
 
-            snprintf(family, sizeof(family), "%.*s", (int)strcspn(type, "."), type);
-            tpl_set(row, "FAMILY", family);
-            tpl_set_int(row, "SEQ", sqlite3_column_int64(st, 0));
-            if (sqlite3_column_int64(st, 0) > max_seq)
-                max_seq = sqlite3_column_int64(st, 0);
-            tpl_set(row, "TYPE", type);
-            tpl_set(row, "OCCURRED_AT", (const char *)sqlite3_column_text(st, 6));
-            tpl_set(row, "SOURCE", (const char *)sqlite3_column_text(st, 2));
-            if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-                tpl_set(tpl_section(row, "CORR"), "CORRELATION_ID",
-                        (const char *)sqlite3_column_text(st, 5));
-            if (summary)
-                tpl_set(tpl_section(row, "HAS_SUMMARY"), "SUMMARY", summary);
-            pretty = payload ? json_dumps(payload, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-            tpl_set(row, "PAYLOAD", pretty ? pretty : (const char *)sqlite3_column_text(st, 8));
-            free(pretty);
-            json_decref(payload);
-            last_seq = sqlite3_column_int64(st, 0);
-            last_ms = sqlite3_column_int64(st, 9);
-            n++;
-        }
-        if (rc == SQLITE_ROW) {
-            char cursor[48];
-            struct tpl_dict *more = tpl_section(content, "MORE");
-            snprintf(cursor, sizeof(cursor), "%" PRId64 ".%" PRId64, last_ms, last_seq);
-            tpl_set(more, "CURSOR", cursor);
-            tpl_set(more, "ID", id);
-        }
+        snprintf(family, sizeof(family), "%.*s", (int)strcspn(type, "."), type);
+        tpl_set(row, "FAMILY", family);
+        tpl_set_int(row, "SEQ", seq);
+        if (seq > max_seq)
+            max_seq = seq;
+        tpl_set(row, "TYPE", type);
+        tpl_set(row, "OCCURRED_AT", json_string_value(json_object_get(e, "occurred_at")));
+        tpl_set(row, "SOURCE", json_string_value(json_object_get(e, "source")));
+        if (json_is_string(json_object_get(e, "correlation_id")))
+            tpl_set(tpl_section(row, "CORR"), "CORRELATION_ID",
+                    json_string_value(json_object_get(e, "correlation_id")));
+        if (summary)
+            tpl_set(tpl_section(row, "HAS_SUMMARY"), "SUMMARY", summary);
+        pretty = json_dumps(payload, JSON_INDENT(2) | JSON_SORT_KEYS);
+        tpl_set(row, "PAYLOAD", pretty ? pretty : "{}");
+        free(pretty);
     }
-    db_reset(st);
+    if (next[0]) {
+        struct tpl_dict *more = tpl_section(content, "MORE");
+        tpl_set(more, "CURSOR", next);
+        tpl_set(more, "ID", id);
+    }
+    json_decref(events);
     /* The live stream continues after the newest event shown. */
     tpl_set_int(content, "LAST_SEQ", max_seq);
     page_send(ctx, status, layout);

@@ -300,3 +300,99 @@ int mission_close(struct db *db, const char *actor, const char *id, const char *
     }
     return db_commit(db, err);
 }
+
+/* "<ms>.<tiebreak>" cursors: keyset paging over (time, tiebreak). */
+static int parse_cursor(const char *s, int64_t *ms, int64_t *tie)
+{
+    char *end;
+
+    *ms = strtoll(s, &end, 10);
+    if (end == s || *end != '.')
+        return -1;
+    s = end + 1;
+    *tie = strtoll(s, &end, 10);
+    return end != s && *end == '\0' ? 0 : -1;
+}
+
+json_t *missions_list(struct db *db, const char *status, const char *cursor, int limit, int detail,
+                      char next[MISSION_CURSOR_LEN], struct gh_error *err)
+{
+    static const char sql[] =
+        "SELECT id, rowid, updated_ms FROM missions WHERE (:status IS NULL OR status = :status)"
+        " AND (updated_ms < :ms OR (updated_ms = :ms AND rowid < :tie))"
+        " ORDER BY updated_ms DESC, rowid DESC LIMIT :limit";
+    int64_t ms = INT64_MAX, tie = INT64_MAX, last_ms = 0, last_tie = 0;
+    sqlite3_stmt *st;
+    json_t *list;
+    int rc;
+
+    next[0] = '\0';
+    if (cursor && parse_cursor(cursor, &ms, &tie) != 0) {
+        gh_fail(err, GH_INVALID, "the cursor is not one this API gave out");
+        return NULL;
+    }
+    st = db_prepare(db, sql);
+    if (st == NULL || db_bind_list(st, "tiii", ":status", status, ":ms", ms, ":tie", tie, ":limit",
+                                   (int64_t)limit + 1) != 0) {
+        db_reset(st);
+        gh_fail(err, GH_INTERNAL, "database error");
+        return NULL;
+    }
+    list = json_array();
+    while ((rc = db_step(db, st, err)) == SQLITE_ROW && (int)json_array_size(list) < limit) {
+        struct gh_error merr;
+        json_t *m = mission_read(db, (const char *)sqlite3_column_text(st, 0), detail, &merr);
+        if (m)
+            json_array_append_new(list, m);
+        last_tie = sqlite3_column_int64(st, 1);
+        last_ms = sqlite3_column_int64(st, 2);
+    }
+    db_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        json_decref(list);
+        return NULL;
+    }
+    if (rc == SQLITE_ROW)
+        snprintf(next, MISSION_CURSOR_LEN, "%lld.%lld", (long long)last_ms, (long long)last_tie);
+    return list;
+}
+
+json_t *timeline_page(struct db *db, const char *mission_id, const char *cursor, int limit,
+                      char next[MISSION_CURSOR_LEN], struct gh_error *err)
+{
+    static const char sql[] =
+        "SELECT " EVENT_COLUMNS ", occurred_ms FROM events WHERE mission_id = :id"
+        " AND (occurred_ms > :ms OR (occurred_ms = :ms AND seq > :seq))"
+        " ORDER BY occurred_ms, seq LIMIT :limit";
+    int64_t ms = INT64_MIN, seq = 0, last_ms = 0, last_seq = 0;
+    sqlite3_stmt *st;
+    json_t *list;
+    int rc;
+
+    next[0] = '\0';
+    if (cursor && parse_cursor(cursor, &ms, &seq) != 0) {
+        gh_fail(err, GH_INVALID, "the cursor is not one this API gave out");
+        return NULL;
+    }
+    st = db_prepare(db, sql);
+    if (st == NULL || db_bind_list(st, "tiii", ":id", mission_id, ":ms", ms, ":seq", seq, ":limit",
+                                   (int64_t)limit + 1) != 0) {
+        db_reset(st);
+        gh_fail(err, GH_INTERNAL, "database error");
+        return NULL;
+    }
+    list = json_array();
+    while ((rc = db_step(db, st, err)) == SQLITE_ROW && (int)json_array_size(list) < limit) {
+        json_array_append_new(list, event_json(st));
+        last_seq = sqlite3_column_int64(st, 0);
+        last_ms = sqlite3_column_int64(st, 9);
+    }
+    db_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        json_decref(list);
+        return NULL;
+    }
+    if (rc == SQLITE_ROW)
+        snprintf(next, MISSION_CURSOR_LEN, "%lld.%lld", (long long)last_ms, (long long)last_seq);
+    return list;
+}

@@ -71,6 +71,20 @@ enum mission_detail {
     MISSION_COUNTS, /* and the counts by type (mission_get) */
 };
 json_t *mission_read(struct db *db, const char *id, int detail, struct gh_error *err);
+/* Room for a paging cursor ("<ms>.<tiebreak>"). */
+#define MISSION_CURSOR_LEN 48
+
+/*
+ * A page of missions, newest activity first, as mission_read(detail)
+ * objects; status (NULL: all) filters. next receives the next page's cursor
+ * ("" at the end). A cursor this API did not give out is GH_INVALID.
+ */
+json_t *missions_list(struct db *db, const char *status, const char *cursor, int limit, int detail,
+                      char next[MISSION_CURSOR_LEN], struct gh_error *err);
+/* A page of a mission's timeline (occurred_at order, ties by arrival), as event_json objects. */
+json_t *timeline_page(struct db *db, const char *mission_id, const char *cursor, int limit,
+                      char next[MISSION_CURSOR_LEN], struct gh_error *err);
+
 /* Close an active mission (status resolved, failed or rolled_back): records mission.closed. */
 int mission_close(struct db *db, const char *actor, const char *id, const char *status,
                   const char *summary, struct gh_error *err);

@@ -239,3 +239,15 @@ def test_open_streams_do_not_take_the_request_threads(ev):
         assert ev.get("/api/v1/missions/m-live", headers=ev.view).status == 200
     for s in streams:
         s.close()
+
+
+def test_paging_cursors_are_checked(ev):
+    for path in ["/api/v1/missions?cursor=zzz", "/api/v1/missions/m-1/timeline?cursor=1.x",
+                 "/api/v1/missions?status=lost"]:
+        r = ev.get(path, headers=ev.view)
+        assert r.status == 400, path
+        assert r.json()["error"]["code"] == "validation_failed"
+    first = ev.get("/api/v1/missions?limit=1", headers=ev.view).json()
+    assert len(first["data"]) == 1 and first["meta"]["next_cursor"]
+    second = ev.get("/api/v1/missions?limit=1&cursor=" + first["meta"]["next_cursor"], headers=ev.view).json()
+    assert second["data"][0]["id"] != first["data"][0]["id"]
