@@ -7,10 +7,24 @@
 #include "../core/validate.h"
 #include "reply.h"
 
+/* A paging call that failed: a bad cursor is the caller's validation error, anything else ours. */
+static void reply_page_error(struct request_ctx *ctx, const struct gh_error *err)
+{
+    struct field_errors e = FIELD_ERRORS_INIT;
+
+    if (err->kind != GH_INVALID) {
+        reply_gh_error(ctx, err);
+        return;
+    }
+    field_error(&e, "cursor", "%s", err->message);
+    reply_invalid(ctx, &e);
+}
+
 /*
  * GET /api/v1/missions — any signed-in user.
  * Parameters: status (active, resolved, failed, rolled_back), cursor,
- * limit (1..200, default 50). Newest activity first.
+ * limit (1..200, default 50). Newest activity first, each with event_count
+ * (the counts by type are on GET /api/v1/missions/{id}).
  */
 void api_missions_list(struct request_ctx *ctx)
 {
@@ -31,14 +45,9 @@ void api_missions_list(struct request_ctx *ctx)
         return;
     }
     if ((db = ctx_db(ctx, &err)) == NULL ||
-        (list = missions_list(db, status, http_param(ctx->req, "cursor"), (int)limit,
-                              MISSION_COUNTS, next, &err)) == NULL) {
-        if (err.kind == GH_INVALID) {
-            field_error(&e, "cursor", "%s", err.message);
-            reply_invalid(ctx, &e);
-        } else {
-            reply_gh_error(ctx, &err);
-        }
+        (list = missions_list(db, status, http_param(ctx->req, "cursor"), (int)limit, MISSION_TOTAL,
+                              next, &err)) == NULL) {
+        reply_page_error(ctx, &err);
         return;
     }
     reply_list(ctx, list, next[0] ? next : NULL);
@@ -86,12 +95,7 @@ void api_missions_timeline(struct request_ctx *ctx)
     json_decref(m);
     list = timeline_page(db, id, http_param(ctx->req, "cursor"), (int)limit, next, &err);
     if (list == NULL) {
-        if (err.kind == GH_INVALID) {
-            field_error(&e, "cursor", "%s", err.message);
-            reply_invalid(ctx, &e);
-        } else {
-            reply_gh_error(ctx, &err);
-        }
+        reply_page_error(ctx, &err);
         return;
     }
     reply_list(ctx, list, next[0] ? next : NULL);

@@ -56,11 +56,6 @@ void reply_list(struct request_ctx *ctx, json_t *items, const char *next_cursor)
     set_json(ctx, 200, doc);
 }
 
-void reply_json_document(struct request_ctx *ctx, int status, json_t *doc)
-{
-    set_json(ctx, status, doc);
-}
-
 void reply_bytes(struct request_ctx *ctx, int status, const char *content_type, const char *data,
                  size_t len)
 {

@@ -16,8 +16,6 @@
 void reply_json(struct request_ctx *ctx, int status, json_t *data);
 /* A page of a list: the envelope with meta.next_cursor (NULL: the end); steals items. */
 void reply_list(struct request_ctx *ctx, json_t *items, const char *next_cursor);
-/* A JSON document as it is, without the envelope; steals doc. */
-void reply_json_document(struct request_ctx *ctx, int status, json_t *doc);
 /* Bytes as they are with a content type (static documents). */
 void reply_bytes(struct request_ctx *ctx, int status, const char *content_type, const char *data,
                  size_t len);

@@ -46,11 +46,6 @@ void log_set_request_id(const char *request_id)
     log_rid = request_id;
 }
 
-const char *log_request_id(void)
-{
-    return log_rid;
-}
-
 /*
  * Build the line with jansson so that any byte in a message (a path, a
  * header) is escaped, and write it with one write(2) so that lines from

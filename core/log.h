@@ -20,7 +20,6 @@ enum log_level log_get_level(void);
 int log_level_parse(const char *name, enum log_level *out);
 /* The request id this thread is serving, or NULL between requests. */
 void log_set_request_id(const char *request_id);
-const char *log_request_id(void);
 
 /* Log at a level; fields (may be NULL) is a JSON object the call steals. */
 void log_fields(enum log_level level, json_t *fields, const char *fmt, ...)

@@ -60,7 +60,6 @@ int session_resolve(struct db *db, const char *token, int64_t now_ms, int idle_s
     id->roles = (unsigned)sqlite3_column_int(st, 6);
     disabled = sqlite3_column_int(st, 7);
     db_reset(st);
-    sodium_bin2hex(id->session_hash_hex, sizeof(id->session_hash_hex), hash, sizeof(hash));
 
     if (disabled || now_ms - last_seen > (int64_t)idle_seconds * 1000 ||
         now_ms - created > (int64_t)max_seconds * 1000) {

@@ -31,24 +31,6 @@ int source_add(struct db *db, const char *actor, const char *name,
     return 0;
 }
 
-int source_secret(struct db *db, const char *name, char secret_out[WEBHOOK_SECRET_LEN],
-                  struct gh_error *err)
-{
-    static const char sql[] = "SELECT secret FROM webhook_sources WHERE name = :n";
-    sqlite3_stmt *st = db_prepare(db, sql);
-    int rc;
-
-    if (st == NULL || db_bind_text(st, ":n", name))
-        return gh_fail(err, GH_INTERNAL, "database error");
-    rc = db_step(db, st, err);
-    if (rc == SQLITE_ROW)
-        snprintf(secret_out, WEBHOOK_SECRET_LEN, "%s", sqlite3_column_text(st, 0));
-    db_reset(st);
-    if (rc == SQLITE_DONE)
-        return gh_fail(err, GH_NOT_FOUND, "no source named '%s'", name);
-    return rc == SQLITE_ROW ? 0 : -1;
-}
-
 int source_verify(struct db *db, const char *webhook_id, const char *timestamp, const char *body,
                   size_t body_len, const char *signatures, int64_t now_s, char name_out[65],
                   struct gh_error *err)

@@ -13,9 +13,6 @@
 /* Create a source ("source.added" in the ledger); GH_CONFLICT if the name is taken. */
 int source_add(struct db *db, const char *actor, const char *name,
                char secret_out[WEBHOOK_SECRET_LEN], int64_t *id, struct gh_error *err);
-/* The secret of a source; GH_NOT_FOUND when there is none. */
-int source_secret(struct db *db, const char *name, char secret_out[WEBHOOK_SECRET_LEN],
-                  struct gh_error *err);
 
 /*
  * Find the registered source whose secret signed this Standard Webhooks

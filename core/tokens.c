@@ -137,7 +137,6 @@ int token_resolve(struct db *db, const char *token, int64_t now_ms, struct ident
     id->roles = (unsigned)sqlite3_column_int(st, 5);
     disabled = sqlite3_column_int(st, 6);
     id->csrf[0] = '\0';
-    id->session_hash_hex[0] = '\0';
     db_reset(st);
     if (disabled) {
         id->via = AUTH_NONE;

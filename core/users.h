@@ -41,7 +41,6 @@ struct identity {
     char display_name[801];   /* up to 200 characters of UTF-8 */
     unsigned roles;           /* enum role bits */
     char csrf[TOKEN_B64_LEN]; /* the session's CSRF token (AUTH_SESSION only) */
-    char session_hash_hex[2 * SECRET_HASH_BYTES + 1]; /* which session (AUTH_SESSION only) */
 };
 
 /* ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ */
