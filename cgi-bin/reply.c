@@ -18,6 +18,7 @@ struct nav_item {
 
 static const struct nav_item nav[] = {
     {"Dashboard", "/"},
+    {"Approvals", "/approvals"},
     {"Missions", "/missions"},
     {"Ledger", "/ledger"},
 };
@@ -129,6 +130,18 @@ void reply_gh_error(struct request_ctx *ctx, const struct gh_error *err)
     case GH_CONFLICT:
         reply_error(ctx, 409, "conflict", err->message, NULL);
         break;
+    case GH_FORBIDDEN:
+        reply_error(ctx, 403, "forbidden", err->message, NULL);
+        break;
+    case GH_ALREADY_DECIDED:
+        reply_error(ctx, 409, "already_decided", err->message, NULL);
+        break;
+    case GH_SELF_APPROVAL:
+        reply_error(ctx, 409, "self_approval", err->message, NULL);
+        break;
+    case GH_DUPLICATE_VOTE:
+        reply_error(ctx, 409, "duplicate_vote", err->message, NULL);
+        break;
     case GH_OK:
     case GH_INTERNAL:
     default:
@@ -238,4 +251,19 @@ void page_send(struct request_ctx *ctx, int status, struct tpl_dict *layout)
     }
     tpl_dict_free(layout);
     ctx->replied = 1;
+}
+
+int64_t path_id(struct request_ctx *ctx, const char *name, const char *what)
+{
+    const char *v = http_path_param(ctx->req, name);
+    char *end;
+    long long id = v ? strtoll(v, &end, 10) : 0;
+
+    if (v == NULL || *end != '\0' || id <= 0) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "no such %s", what);
+        reply_error(ctx, 404, "not_found", msg, NULL);
+        return 0;
+    }
+    return id;
 }

@@ -6,6 +6,7 @@
 #define GH_REPLY_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "../core/error.h"
 #include "../core/json.h"
@@ -46,6 +47,8 @@ json_t *request_json_body(struct request_ctx *ctx);
  */
 int param_int(struct request_ctx *ctx, const char *name, long long min, long long max,
               long long def, long long *out, struct field_errors *e);
+/* The path's {name} as a positive integer, or 0 after answering 404 "no such <what>". */
+int64_t path_id(struct request_ctx *ctx, const char *name, const char *what);
 /* Answer 400 validation_failed listing e's problems. */
 void reply_invalid(struct request_ctx *ctx, struct field_errors *e);
 

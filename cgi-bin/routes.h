@@ -66,6 +66,19 @@ void page_mission(struct request_ctx *ctx);
 void page_mission_close(struct request_ctx *ctx);
 /* streams.c */
 void stream_mission(struct request_ctx *ctx);
+void stream_approvals(struct request_ctx *ctx);
+/* approvals.c */
+void api_approvals_create(struct request_ctx *ctx);
+void api_approvals_list(struct request_ctx *ctx);
+void api_approvals_get(struct request_ctx *ctx);
+void api_approvals_vote(struct request_ctx *ctx);
+void api_approvals_cancel(struct request_ctx *ctx);
+void api_approvals_execution(struct request_ctx *ctx);
+/* approvals_page.c */
+void page_approvals(struct request_ctx *ctx);
+void page_approval(struct request_ctx *ctx);
+void page_approval_vote(struct request_ctx *ctx);
+void page_approval_cancel(struct request_ctx *ctx);
 /* users.c */
 void api_users_list(struct request_ctx *ctx);
 

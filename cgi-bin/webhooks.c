@@ -5,20 +5,6 @@
 #include "../core/outbox.h"
 #include "reply.h"
 
-/* The {id} of the path as a positive integer, or 0 after answering 404. */
-static int64_t path_id(struct request_ctx *ctx, const char *name)
-{
-    const char *v = http_path_param(ctx->req, name);
-    char *end;
-    long long id = v ? strtoll(v, &end, 10) : 0;
-
-    if (v == NULL || *end != '\0' || id <= 0) {
-        reply_error(ctx, 404, "not_found", "no such webhook subscription or delivery", NULL);
-        return 0;
-    }
-    return id;
-}
-
 /*
  * POST /api/v1/webhooks — admin.
  * Body: {"url": "https://...", "events": ["approval.granted", ...], "description": "..."}.
@@ -82,7 +68,7 @@ void api_webhooks_list(struct request_ctx *ctx)
 /* GET /api/v1/webhooks/{id} — admin. */
 void api_webhooks_get(struct request_ctx *ctx)
 {
-    int64_t id = path_id(ctx, "id");
+    int64_t id = path_id(ctx, "id", "webhook subscription");
     struct gh_error err;
     struct db *db;
     json_t *sub;
@@ -100,7 +86,7 @@ void api_webhooks_get(struct request_ctx *ctx)
  * "deleted": true}. */
 void api_webhooks_delete(struct request_ctx *ctx)
 {
-    int64_t id = path_id(ctx, "id");
+    int64_t id = path_id(ctx, "id", "webhook subscription");
     struct gh_error err;
     struct db *db;
 
@@ -122,7 +108,7 @@ void api_webhooks_delete(struct request_ctx *ctx)
 void api_webhooks_deliveries(struct request_ctx *ctx)
 {
     struct field_errors e = FIELD_ERRORS_INIT;
-    int64_t id = path_id(ctx, "id"), next = 0;
+    int64_t id = path_id(ctx, "id", "webhook subscription"), next = 0;
     long long cursor, limit;
     struct gh_error err;
     char next_text[24];
@@ -153,11 +139,11 @@ void api_webhooks_deliveries(struct request_ctx *ctx)
 /* POST /api/v1/webhooks/{id}/deliveries/{did}/retry — admin. Makes it due now. */
 void api_webhooks_retry(struct request_ctx *ctx)
 {
-    int64_t id = path_id(ctx, "id"), did;
+    int64_t id = path_id(ctx, "id", "webhook subscription"), did;
     struct gh_error err;
     struct db *db;
 
-    if (id == 0 || (did = path_id(ctx, "did")) == 0)
+    if (id == 0 || (did = path_id(ctx, "did", "webhook delivery")) == 0)
         return;
     if ((db = ctx_db(ctx, &err)) == NULL || delivery_retry(db, id, did, &err) != 0) {
         reply_gh_error(ctx, &err);

@@ -68,6 +68,7 @@ static const struct key keys[] = {
     INT(prune_deliveries_days, 1, 3650, "30"),
     INT(stream_threads, 1, 4096, "256"),
     INT(stream_seconds, 1, 86400, "300"),
+    INT(approval_expiry_seconds, 1, 2592000, "86400"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -43,6 +43,7 @@ struct config {
     char *stream_socket;         /* the socket of the event-stream process ("" = socket.streams) */
     int stream_threads;          /* threads of that process: one per open stream */
     int stream_seconds;          /* a stream ends after this long; the browser reconnects */
+    int approval_expiry_seconds; /* a request's expiry when it names none */
 };
 
 /* The file named by GATEHOUSE_CONFIG, else /etc/gatehouse/gatehouse.conf. */

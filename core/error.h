@@ -13,6 +13,11 @@ enum gh_kind {
     GH_INVALID,     /* the caller's input does not fit */
     GH_NOT_FOUND,   /* no such thing */
     GH_CONFLICT,    /* exists already with other content, or the state forbids it */
+    GH_FORBIDDEN,   /* the caller may not do this to this thing */
+    /* The approval rules' refusals, each with its own API code. */
+    GH_ALREADY_DECIDED, /* the request is no longer pending */
+    GH_SELF_APPROVAL,   /* the requester voted on their own request */
+    GH_DUPLICATE_VOTE,  /* the same person voted twice */
 };
 
 struct gh_error {

@@ -146,7 +146,7 @@ int event_store(struct db *db, const struct event_in *ev, int64_t now_ms,
 
 int record_event(struct db *db, const char *actor, const char *type, const char *mission_id,
                  const char *correlation_id, const char *subject, json_t *payload,
-                 struct gh_error *err)
+                 json_t *webhook_data, struct gh_error *err)
 {
     char id[4 + TOKEN_B64_LEN];
     int64_t now = time_now_ms(), seq = 0;
@@ -169,11 +169,15 @@ int record_event(struct db *db, const char *actor, const char *type, const char 
     json_decref(entry);
     if (rc != 0)
         return -1;
+    if (!webhook_event_known(type))
+        return 0;
+    if (webhook_data)
+        return outbox_enqueue(db, type, webhook_data, now, NULL, err);
     data =
         json_pack("{s:s, s:s, s:o, s:o, s:O}", "id", id, "type", type, "mission_id",
                   mission_id ? json_string(mission_id) : json_null(), "correlation_id",
                   correlation_id ? json_string(correlation_id) : json_null(), "payload", payload);
-    rc = webhook_event_known(type) ? outbox_enqueue(db, type, data, now, NULL, err) : 0;
+    rc = outbox_enqueue(db, type, data, now, NULL, err);
     json_decref(data);
     return rc;
 }
@@ -256,7 +260,6 @@ json_t *mission_read(struct db *db, const char *id, int with_counts, struct gh_e
     db_reset(st);
     json_object_set_new(m, "counts", counts);
     json_object_set_new(m, "event_count", json_integer(total));
-    json_object_set_new(m, "approvals", json_array()); /* linked approvals arrive with issue 6 */
     return m;
 }
 
@@ -291,7 +294,7 @@ int mission_close(struct db *db, const char *actor, const char *id, const char *
         snprintf(subject, sizeof(subject), "mission:%s", id);
         payload =
             json_pack("{s:s, s:s, s:s}", "mission_id", id, "status", status, "summary", summary);
-        rc = record_event(db, actor, "mission.closed", id, NULL, subject, payload, err);
+        rc = record_event(db, actor, "mission.closed", id, NULL, subject, payload, NULL, err);
         json_decref(payload);
     }
     if (rc != 0) {

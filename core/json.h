@@ -71,5 +71,7 @@ int json_get_array(json_t *obj, const char *key, int required, size_t maxlen, js
 
 /* Code points in a valid UTF-8 string. */
 size_t utf8_length(const char *s);
+/* Whether s is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
+int utf8_valid(const char *s);
 
 #endif

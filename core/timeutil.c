@@ -115,3 +115,21 @@ int time_parse_rfc3339(const char *s, int64_t *ms)
           frac;
     return 0;
 }
+
+void time_format_span(int64_t ms, char out[TIME_SPAN_LEN])
+{
+    long long min = (long long)((ms < 0 ? -ms : ms) / 60000);
+
+    if (min < 1)
+        snprintf(out, TIME_SPAN_LEN, "under a minute");
+    else if (min < 60)
+        snprintf(out, TIME_SPAN_LEN, "%lld min", min);
+    else if (min < 24 * 60 && min % 60 == 0)
+        snprintf(out, TIME_SPAN_LEN, "%lld h", min / 60);
+    else if (min < 24 * 60)
+        snprintf(out, TIME_SPAN_LEN, "%lld h %lld min", min / 60, min % 60);
+    else if (min / 60 % 24 == 0)
+        snprintf(out, TIME_SPAN_LEN, "%lld d", min / 1440);
+    else
+        snprintf(out, TIME_SPAN_LEN, "%lld d %lld h", min / 1440, min / 60 % 24);
+}

@@ -23,4 +23,12 @@ void time_format_rfc3339(int64_t ms, char out[TIME_RFC3339_LEN]);
  */
 int time_parse_rfc3339(const char *s, int64_t *ms);
 
+/* Room for a span as people read it. */
+#define TIME_SPAN_LEN 32
+/*
+ * A duration for people, in its two largest units: "2 d 3 h", "3 h 12 min",
+ * "12 min", "under a minute". The sign is ignored.
+ */
+void time_format_span(int64_t ms, char out[TIME_SPAN_LEN]);
+
 #endif

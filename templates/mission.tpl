@@ -8,7 +8,7 @@
   <div class="line"><time datetime="{{OCCURRED_AT}}">{{OCCURRED_AT}}</time> <strong>{{TYPE}}</strong></div>
   <div class="meta">from {{SOURCE}}{{#CORR}} · correlation {{CORRELATION_ID}}{{/CORR}}</div>
   {{#HAS_SUMMARY}}<p>{{SUMMARY}}</p>{{/HAS_SUMMARY}}
-  <details><summary>Payload</summary><pre>{{PAYLOAD}}</pre></details>
+  <details><summary>Payload</summary><pre>{{PAYLOAD:pre_escape}}</pre></details>
 </li>{{/EVENT}}
 </ol>
 {{#MORE}}<p><a href="/missions/{{ID}}?cursor={{CURSOR}}">Later events</a></p>{{/MORE}}

@@ -5,6 +5,7 @@
 
 const struct job jobs[] = {
     /* name              period  function */
+    {"expire-approvals", 0, job_expire_approvals}, /* before deliveries: same run tells them */
     {"deliver-webhooks", 0, job_deliver_webhooks}, {"sign-checkpoint", 60, job_sign_checkpoint},
     {"verify-ledger", 3600, job_verify_ledger},    {"prune", 60, job_prune},
     {"checkpoint-wal", 60, job_checkpoint_wal},

@@ -98,7 +98,7 @@ def test_worker_prunes_expired_sessions():
                    check=True)
     r = run(WORKER, "--config", path, "run", "--job", "prune", "--now", "2026-11-22T10:00:00Z")
     assert r.returncode == 0, r.stderr
-    assert "prune: ok" in r.stdout and "1 expired session and 0 old deliveries removed" in r.stdout
+    assert "prune: ok" in r.stdout and "1 expired session, 0 old deliveries and 0 idempotency keys removed" in r.stdout
     left = subprocess.run(["sqlite3", db, "SELECT count(*) FROM sessions"], capture_output=True,
                           text=True).stdout.strip()
     assert left == "1"

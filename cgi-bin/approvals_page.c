@@ -1,0 +1,502 @@
+/*
+ * The approval pages: the list (waiting requests first, oldest at the top,
+ * then recent decisions) and one request with its vote forms. Both work
+ * without JavaScript; static/approvals.js refreshes them live.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/timeutil.h"
+#include "approvals.h"
+
+#define PAGE_SIZE 50
+/* A waiting request this close to its expiry is marked as expiring soon. */
+#define SOON_MS (60LL * 60 * 1000)
+
+static const char *str(json_t *a, const char *key)
+{
+    return json_string_value(json_object_get(a, key));
+}
+
+static int64_t ms_of(json_t *a, const char *key)
+{
+    int64_t ms = 0;
+
+    if (str(a, key))
+        time_parse_rfc3339(str(a, key), &ms);
+    return ms;
+}
+
+/* The newest ledger entry: live updates continue after it. */
+static int64_t ledger_head(struct db *db)
+{
+    static const char sql[] = "SELECT coalesce(max(seq), 0) FROM ledger";
+    sqlite3_stmt *st = db_prepare(db, sql);
+    int64_t seq = 0;
+
+    if (st && db_step(db, st, NULL) == SQLITE_ROW)
+        seq = sqlite3_column_int64(st, 0);
+    db_reset(st);
+    return seq;
+}
+
+/* What every view of a request shows. */
+static void fill_basics(struct tpl_dict *d, json_t *a)
+{
+    tpl_set_int(d, "ID", json_integer_value(json_object_get(a, "id")));
+    tpl_set_int(d, "TIER", json_integer_value(json_object_get(a, "tier")));
+    tpl_set(d, "STATUS", str(a, "status"));
+    tpl_set(d, "ACTION_TYPE", str(a, "action_type"));
+    tpl_set(d, "TARGET", str(a, "target"));
+    tpl_set(d, "REQUESTED_BY", str(a, "requested_by"));
+    if (str(a, "mission_id"))
+        tpl_set(tpl_section(d, "MISSION"), "MISSION_ID", str(a, "mission_id"));
+}
+
+void approval_row_fill(struct tpl_dict *row, json_t *a, int64_t now_ms)
+{
+    const char *status = str(a, "status");
+    char span[TIME_SPAN_LEN], text[TIME_SPAN_LEN + 16];
+
+    fill_basics(row, a);
+    if (strcmp(status, "pending") == 0) {
+        struct tpl_dict *w = tpl_section(row, "WAITING");
+        int64_t left = ms_of(a, "expires_at") - now_ms;
+        time_format_span(now_ms - ms_of(a, "created_at"), span);
+        tpl_set(w, "WAITED", span);
+        time_format_span(left, span);
+        snprintf(text, sizeof(text), left > 0 ? "expires in %s" : "expired %s ago", span);
+        tpl_set(w, "EXPIRES", text);
+        if (left < SOON_MS)
+            tpl_show(w, "SOON");
+    } else {
+        struct tpl_dict *d = tpl_section(row, "DECIDED");
+        time_format_span(now_ms - ms_of(a, "decided_at"), span);
+        tpl_set(d, "STATUS", status);
+        tpl_set(d, "AGO", span);
+        if (str(a, "decided_by"))
+            tpl_set(tpl_section(d, "BY"), "WHO", str(a, "decided_by"));
+    }
+}
+
+/* One section of the list page: its rows, and a link to its next page. */
+static void fill_section(struct tpl_dict *section, json_t *list, const char *next,
+                         const struct approval_filter *f, int64_t now_ms)
+{
+    json_t *a;
+    size_t i;
+
+    json_array_foreach(list, i, a)
+    {
+        struct tpl_dict *item =
+            tpl_include(tpl_section(section, "ROW"), "ITEM", "approval_row.tpl");
+        approval_row_fill(item, a, now_ms);
+    }
+    if (json_array_size(list) == 0)
+        tpl_show(section, "EMPTY");
+    if (next[0]) {
+        struct tpl_dict *more = tpl_section(section, "MORE");
+        tpl_set(more, "CURSOR", next);
+        tpl_set(more, "STATUS", f->status ? f->status : "");
+        if (f->tier)
+            tpl_set_int(more, "TIER", f->tier);
+        tpl_set(more, "MISSION_ID", f->mission_id ? f->mission_id : "");
+    }
+}
+
+static void fill_filters(struct tpl_dict *content, const struct approval_filter *f)
+{
+    static const char *const statuses[] = {"",        "pending",   "approved", "denied",
+                                           "expired", "cancelled", NULL};
+    static const char *const tiers[] = {"", "1", "2", "3", NULL};
+
+    for (int i = 0; statuses[i]; i++) {
+        struct tpl_dict *o = tpl_section(content, "STATUS_OPTION");
+        tpl_set(o, "VALUE", statuses[i]);
+        tpl_set(o, "LABEL", i ? statuses[i] : "any");
+        if (strcmp(f->status ? f->status : "", statuses[i]) == 0)
+            tpl_show(o, "SELECTED");
+    }
+    for (int i = 0; tiers[i]; i++) {
+        struct tpl_dict *o = tpl_section(content, "TIER_OPTION");
+        tpl_set(o, "VALUE", tiers[i]);
+        tpl_set(o, "LABEL", i ? tiers[i] : "any");
+        if (f->tier == i)
+            tpl_show(o, "SELECTED");
+    }
+    tpl_set(content, "MISSION_ID", f->mission_id ? f->mission_id : "");
+}
+
+/*
+ * GET /approvals — any signed-in user.
+ * Parameters: status, tier, mission_id (filters), pending_cursor and
+ * decided_cursor (the next page of either part).
+ */
+void page_approvals(struct request_ctx *ctx)
+{
+    const char *pending_cursor = http_param(ctx->req, "pending_cursor");
+    const char *decided_cursor = http_param(ctx->req, "decided_cursor");
+    struct field_errors e = FIELD_ERRORS_INIT;
+    struct approval_filter f = {0};
+    struct tpl_dict *layout, *content, *section;
+    char next[APPROVAL_CURSOR_LEN];
+    int64_t now = time_now_ms(), head, count;
+    int show_pending, show_decided;
+    struct gh_error err;
+    json_t *list;
+    struct db *db;
+
+    approval_filter_read(ctx, &f, &e);
+    if (e.count) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "%s %s.",
+                 json_string_value(json_object_get(json_array_get(e.details, 0), "field")),
+                 json_string_value(json_object_get(json_array_get(e.details, 0), "problem")));
+        field_errors_free(&e);
+        reply_error(ctx, 400, "validation_failed", msg, NULL);
+        return;
+    }
+    show_pending = (f.status == NULL || strcmp(f.status, "pending") == 0) && decided_cursor == NULL;
+    show_decided = (f.status == NULL || strcmp(f.status, "pending") != 0) && pending_cursor == NULL;
+    if ((db = ctx_db(ctx, &err)) == NULL) {
+        reply_gh_error(ctx, &err);
+        return;
+    }
+    head = ledger_head(db);
+    layout = page_begin(ctx, "Approvals", "approvals.tpl", &content);
+    fill_filters(content, &f);
+    tpl_set_int(content, "LAST_SEQ", head);
+    if (show_pending) {
+        list = approvals_pending(db, &f, pending_cursor, PAGE_SIZE, next, &err);
+        if (list == NULL || approvals_pending_count(db, &f, &count, &err) != 0)
+            goto fail;
+        section = tpl_section(content, "PENDING");
+        tpl_set_int(section, "COUNT", count);
+        fill_section(section, list, next, &f, now);
+        json_decref(list);
+    }
+    if (show_decided) {
+        list = approvals_decided(db, &f, decided_cursor, PAGE_SIZE, next, &err);
+        if (list == NULL)
+            goto fail;
+        section = tpl_section(content, "DECIDED");
+        fill_section(section, list, next, &f, now);
+        json_decref(list);
+    }
+    page_send(ctx, 200, layout);
+    return;
+fail:
+    json_decref(list);
+    tpl_dict_free(layout);
+    if (err.kind == GH_INVALID)
+        reply_error(ctx, 400, "validation_failed", "That page link is not one this site gave out.",
+                    NULL);
+    else
+        reply_gh_error(ctx, &err);
+}
+
+/* "1 more approval from an approver", and so on. */
+static void needs_text(const struct approval_facts *f, char *out, size_t size)
+{
+    struct approval_needs n;
+    const char *who = f->nvotes ? "another approver" : "an approver";
+
+    approval_needs(f, &n);
+    if (n.approvals == 1)
+        snprintf(out, size, "1 more approval from %s", who);
+    else if (n.approvals > 1)
+        snprintf(out, size, "%d more approvals from %d different approvers", n.approvals,
+                 n.approvals);
+    else
+        out[0] = '\0';
+    if (n.break_glass)
+        snprintf(out + strlen(out), size - strlen(out), "%sa break-glass vote from an executive",
+                 out[0] ? ", and " : "");
+}
+
+/* What happened to a decided request, in a sentence. */
+static void outcome_text(json_t *a, char *out, size_t size)
+{
+    const char *status = str(a, "status"), *by = str(a, "decided_by");
+
+    if (strcmp(status, "approved") == 0 && by && strcmp(by, "system") == 0)
+        snprintf(out, size, "Approved on arrival (tier 1).");
+    else if (strcmp(status, "approved") == 0)
+        snprintf(out, size, "Approved; the last approval came from %s.", by ? by : "?");
+    else if (strcmp(status, "denied") == 0)
+        snprintf(out, size, "Denied by %s.", by ? by : "?");
+    else if (strcmp(status, "expired") == 0)
+        snprintf(out, size, "Expired: nobody decided before its expiry.");
+    else
+        snprintf(out, size, "Cancelled by %s.", by ? by : "?");
+}
+
+static void fill_votes(struct tpl_dict *content, json_t *a)
+{
+    json_t *votes = json_object_get(a, "votes"), *v;
+    size_t i;
+
+    json_array_foreach(votes, i, v)
+    {
+        struct tpl_dict *row = tpl_section(content, "VOTE");
+        int approve = strcmp(str(v, "verdict"), "approve") == 0;
+        tpl_set(row, "BY", str(v, "by"));
+        tpl_set(row, "VERDICT", str(v, "verdict"));
+        tpl_set(row, "VERDICT_TEXT", approve ? "approved" : "denied");
+        tpl_set(row, "AT", str(v, "at"));
+        if (*str(v, "comment"))
+            tpl_set(tpl_section(row, "COMMENT"), "TEXT", str(v, "comment"));
+    }
+    if (json_array_size(votes) == 0)
+        tpl_show(content, "NO_VOTES");
+}
+
+static void fill_execution(struct tpl_dict *content, json_t *x)
+{
+    struct tpl_dict *d;
+    json_t *resolved = json_object_get(x, "error_resolved");
+    char *metrics;
+
+    if (!json_is_object(x))
+        return;
+    d = tpl_section(content, "EXECUTION");
+    tpl_show(d, json_is_true(json_object_get(x, "ok")) ? "OK" : "FAILED");
+    tpl_set(d, "RESULT", str(x, "status"));
+    tpl_set(d, "AT", str(x, "reported_at"));
+    if (json_is_boolean(resolved))
+        tpl_set(tpl_section(d, "RESOLVED"), "TEXT",
+                json_is_true(resolved) ? "resolved" : "not resolved");
+    metrics = json_dumps(json_object_get(x, "metrics"), JSON_INDENT(2) | JSON_SORT_KEYS);
+    tpl_set(d, "METRICS", metrics ? metrics : "{}");
+    free(metrics);
+}
+
+/* The decision area: what is still needed, the vote forms or why there are none, cancel. */
+static void fill_decision(struct request_ctx *ctx, struct tpl_dict *content, json_t *a,
+                          const struct approval_facts *f, int64_t now_ms)
+{
+    int pending = f->status == APPROVAL_PENDING, forms = ctx->who.via == AUTH_SESSION;
+    int64_t expires = ms_of(a, "expires_at");
+    char text[300], span[TIME_SPAN_LEN];
+    struct gh_error err;
+    struct tpl_dict *d;
+
+    if (!pending) {
+        outcome_text(a, text, sizeof(text));
+        tpl_set(tpl_section(content, "OUTCOME"), "TEXT", text);
+        return;
+    }
+    d = tpl_section(content, "EXPIRY");
+    if (now_ms < expires) {
+        struct tpl_dict *o = tpl_section(d, "OPEN");
+        time_format_span(expires - now_ms, span);
+        tpl_set(o, "EXPIRES_IN", span);
+        tpl_set(o, "EXPIRES_AT", str(a, "expires_at"));
+    } else {
+        tpl_set(tpl_section(d, "OVERDUE"), "EXPIRES_AT", str(a, "expires_at"));
+    }
+    needs_text(f, text, sizeof(text));
+    if (text[0])
+        tpl_set(tpl_section(content, "NEEDS"), "TEXT", text);
+    if (strcmp(ctx->who.username, f->requested_by) == 0) {
+        tpl_set(tpl_section(content, "NOTICE"), "TEXT",
+                "You filed this request, so you cannot approve or deny it: another approver "
+                "must.");
+    } else if (vote_check(f, ctx->who.username, ctx->who.roles, now_ms, &err) == 0) {
+        if (forms)
+            tpl_set(tpl_section(content, "ACTIONS"), "CSRF", ctx->who.csrf);
+    } else if (err.kind == GH_SELF_APPROVAL) {
+        tpl_set(tpl_section(content, "NOTICE"), "TEXT",
+                "You filed this request, so you cannot approve or deny it: another approver "
+                "must.");
+    } else if (err.kind == GH_DUPLICATE_VOTE) {
+        tpl_set(tpl_section(content, "NOTICE"), "TEXT",
+                "You have voted on this request; it is waiting for the others.");
+    } else if (err.kind == GH_FORBIDDEN) {
+        tpl_set(tpl_section(content, "NOTICE"), "TEXT",
+                "Approvers decide this request; you can follow it here.");
+    }
+    if (forms && now_ms < expires &&
+        cancel_check(f, ctx->who.username, ctx->who.roles, now_ms, &err) == 0)
+        tpl_set(tpl_section(content, "CANCEL"), "CSRF", ctx->who.csrf);
+}
+
+/* The request page; message (may be NULL) says what just happened or why it did not. */
+static void approval_page(struct request_ctx *ctx, int status, const char *message,
+                          const char *kind)
+{
+    int64_t id = path_id(ctx, "id", "approval request"), now = time_now_ms(), head;
+    struct tpl_dict *layout, *content, *d;
+    struct approval_facts f;
+    char span[TIME_SPAN_LEN], needed[80], *params;
+    struct gh_error err;
+    struct db *db;
+    json_t *a;
+
+    if (id == 0)
+        return;
+    if ((db = ctx_db(ctx, &err)) == NULL) {
+        reply_gh_error(ctx, &err);
+        return;
+    }
+    /* Read the head first: a change landing after it is replayed by the live stream. */
+    head = ledger_head(db);
+    if ((a = approval_get(db, id, &err)) == NULL || approval_facts_load(db, id, &f, &err) != 0) {
+        json_decref(a);
+        reply_gh_error(ctx, &err);
+        return;
+    }
+    snprintf(needed, sizeof(needed), "#%lld %s", (long long)id, str(a, "action_type"));
+    layout = page_begin(ctx, needed, "approval.tpl", &content);
+    fill_basics(content, a);
+    tpl_set_int(content, "LAST_SEQ", head);
+    tpl_set(content, "CREATED_AT", str(a, "created_at"));
+    time_format_span(now - ms_of(a, "created_at"), span);
+    tpl_set(content, "WAITED", span);
+    if (*str(a, "reason"))
+        tpl_set(tpl_section(content, "REASON"), "TEXT", str(a, "reason"));
+    else
+        tpl_show(content, "NO_REASON");
+    if (!str(a, "mission_id"))
+        tpl_show(content, "NO_MISSION");
+    if (f.required_approvals == 0)
+        snprintf(needed, sizeof(needed), "no votes: tier 1 is approved on arrival");
+    else if (f.required_approvals == 1)
+        snprintf(needed, sizeof(needed), "1 approval from an approver");
+    else
+        snprintf(needed, sizeof(needed), "%d approvals from %d different approvers",
+                 f.required_approvals, f.required_approvals);
+    tpl_set(content, "REQUIRED", needed);
+    if (f.break_glass_required)
+        tpl_show(content, "BREAK_GLASS");
+    if (f.status != APPROVAL_PENDING) {
+        d = tpl_section(content, "DECIDED");
+        tpl_set(d, "STATUS", str(a, "status"));
+        tpl_set(d, "AT", str(a, "decided_at"));
+        if (str(a, "decided_by"))
+            tpl_set(tpl_section(d, "BY"), "WHO", str(a, "decided_by"));
+    }
+    if (message) {
+        d = tpl_section(content, "MESSAGE");
+        tpl_set(d, "TEXT", message);
+        tpl_set(d, "KIND", kind);
+    }
+    fill_decision(ctx, content, a, &f, now);
+    fill_votes(content, a);
+    fill_execution(content, json_object_get(a, "execution"));
+    params = json_dumps(json_object_get(a, "params"), JSON_INDENT(2) | JSON_SORT_KEYS);
+    tpl_set(content, "PARAMS", params ? params : "{}");
+    free(params);
+    json_decref(a);
+    page_send(ctx, status, layout);
+}
+
+/*
+ * GET /approvals/{id} — any signed-in user.
+ * Parameter done (after a vote or a cancel): which confirmation to show.
+ */
+void page_approval(struct request_ctx *ctx)
+{
+    static const char *const done[][2] = {
+        {"granted", "You approved this request: it is granted and the executor is being told."},
+        {"voted", "Your approval is counted; the request still needs another approver."},
+        {"denied", "You denied this request."},
+        {"cancelled", "You cancelled this request."},
+    };
+    const char *d = http_param(ctx->req, "done");
+
+    for (size_t i = 0; d && i < sizeof(done) / sizeof(done[0]); i++)
+        if (strcmp(d, done[i][0]) == 0) {
+            approval_page(ctx, 200, done[i][1], "good");
+            return;
+        }
+    approval_page(ctx, 200, NULL, NULL);
+}
+
+/* Back to the request page after a change, saying what it was. */
+static void redirect_done(struct request_ctx *ctx, json_t *a, const char *what)
+{
+    char to[96];
+
+    snprintf(to, sizeof(to), "/approvals/%lld?done=%s",
+             (long long)json_integer_value(json_object_get(a, "id")), what);
+    reply_redirect(ctx, to);
+}
+
+/* A refused change, on the request page: why, as a sentence. */
+static void refused(struct request_ctx *ctx, const struct gh_error *err, const char *what)
+{
+    char msg[600];
+    int status = err->kind == GH_FORBIDDEN ? 403 : 409;
+
+    if (err->kind == GH_NOT_FOUND || err->kind == GH_INTERNAL || err->kind == GH_UNAVAILABLE) {
+        reply_gh_error(ctx, err);
+        return;
+    }
+    snprintf(msg, sizeof(msg), "%s: %s.", what, err->message);
+    approval_page(ctx, status, msg, "bad");
+}
+
+/*
+ * POST /approvals/{id}/vote — approver, or executive for break-glass (CSRF
+ * checked by the dispatcher). Form: verdict (approve|deny), comment.
+ * 303 back to the request, or the request page with the reason.
+ */
+void page_approval_vote(struct request_ctx *ctx)
+{
+    int64_t id = path_id(ctx, "id", "approval request");
+    struct approval_actor who = approval_actor_of(ctx);
+    const char *verdict, *comment;
+    struct gh_error err;
+    struct db *db;
+    json_t *a;
+
+    if (id == 0)
+        return;
+    if (http_read_form(ctx->req, (size_t)ctx->app->cfg.max_body_bytes) != HTTP_BODY_OK) {
+        reply_error(ctx, 400, "validation_failed", "the form arrived incomplete", NULL);
+        return;
+    }
+    verdict = http_form(ctx->req, "verdict");
+    comment = http_form(ctx->req, "comment");
+    if (comment == NULL)
+        comment = "";
+    if (verdict == NULL || (strcmp(verdict, "approve") && strcmp(verdict, "deny"))) {
+        approval_page(ctx, 400, "Choose Approve or Deny.", "bad");
+        return;
+    }
+    if (!utf8_valid(comment) || utf8_length(comment) > 2000) {
+        approval_page(ctx, 400, "The comment must be at most 2000 characters of text.", "bad");
+        return;
+    }
+    if ((db = ctx_db(ctx, &err)) == NULL ||
+        approval_vote(db, &who, id, strcmp(verdict, "approve") == 0, comment, &a, &err) != 0) {
+        refused(ctx, &err, "Your vote was not counted");
+        return;
+    }
+    redirect_done(ctx, a,
+                  strcmp(str(a, "status"), "approved") == 0 ? "granted"
+                  : strcmp(str(a, "status"), "denied") == 0 ? "denied"
+                                                            : "voted");
+    json_decref(a);
+}
+
+/* POST /approvals/{id}/cancel — the requester or an admin (CSRF checked by the dispatcher). */
+void page_approval_cancel(struct request_ctx *ctx)
+{
+    int64_t id = path_id(ctx, "id", "approval request");
+    struct approval_actor who = approval_actor_of(ctx);
+    struct gh_error err;
+    struct db *db;
+    json_t *a;
+
+    if (id == 0)
+        return;
+    if ((db = ctx_db(ctx, &err)) == NULL || approval_cancel(db, &who, id, &a, &err) != 0) {
+        refused(ctx, &err, "The request was not cancelled");
+        return;
+    }
+    redirect_done(ctx, a, "cancelled");
+    json_decref(a);
+}

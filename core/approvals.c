@@ -1,0 +1,727 @@
+/* Approval requests: storage and transitions (see approvals.h). */
+#include "approvals.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "events.h"
+#include "timeutil.h"
+#include "validate.h"
+
+/* The largest params or metrics object, as compact JSON. */
+#define OBJECT_MAX 65536
+
+/* ^[a-z][a-z0-9_.-]{0,63}$ */
+static int valid_action_type(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > 64 || !islower((unsigned char)s[0]))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_' ||
+              s[i] == '.' || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
+/* A free-form object no larger than OBJECT_MAX bytes of compact JSON. */
+static void check_object_size(json_t *obj, const char *field, struct field_errors *e)
+{
+    char *text = json_dumps(obj, JSON_COMPACT);
+
+    if (text == NULL || strlen(text) > OBJECT_MAX)
+        field_error(e, field, "must be at most %d bytes of JSON", OBJECT_MAX);
+    free(text);
+}
+
+int approval_parse(json_t *body, int default_expiry_seconds, struct approval_input *in,
+                   struct field_errors *e)
+{
+    static const char *const fields[] = {
+        "action_type",        "target", "tier", "reason", "mission_id", "params",
+        "expires_in_seconds", NULL};
+    long long tier = 0;
+    int before = e->count;
+
+    memset(in, 0, sizeof(*in));
+    in->reason = "";
+    in->expires_in_seconds = default_expiry_seconds;
+    json_reject_unknown(body, fields, e);
+    if (json_get_string(body, "action_type", 1, 1, 64, &in->action_type, e) == 1 &&
+        !valid_action_type(in->action_type))
+        field_error(e, "action_type", "must match ^[a-z][a-z0-9_.-]{0,63}$");
+    json_get_string(body, "target", 1, 1, 200, &in->target, e);
+    if (json_get_int(body, "tier", 1, 1, 3, &tier, e) == 1)
+        in->tier = (int)tier;
+    json_get_string(body, "reason", 0, 0, 2000, &in->reason, e);
+    if (json_get_string(body, "mission_id", 0, 1, 64, &in->mission_id, e) == 1 &&
+        !valid_client_id(in->mission_id))
+        field_error(e, "mission_id", "must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$");
+    if (json_get_object(body, "params", 0, &in->params, e) == 1)
+        check_object_size(in->params, "params", e);
+    json_get_int(body, "expires_in_seconds", 0, 1, APPROVAL_EXPIRY_MAX, &in->expires_in_seconds, e);
+    return e->count > before ? -1 : 0;
+}
+
+int execution_parse(json_t *body, struct execution_input *x, struct field_errors *e)
+{
+    static const char *const fields[] = {"ok", "status", "error_resolved", "metrics", NULL};
+    int before = e->count;
+
+    memset(x, 0, sizeof(*x));
+    x->error_resolved = -1;
+    json_reject_unknown(body, fields, e);
+    json_get_bool(body, "ok", 1, &x->ok, e);
+    json_get_string(body, "status", 1, 1, 64, &x->status, e);
+    if (json_is_null(json_object_get(body, "error_resolved")))
+        x->error_resolved = -1;
+    else
+        json_get_bool(body, "error_resolved", 0, &x->error_resolved, e);
+    if (json_get_object(body, "metrics", 0, &x->metrics, e) == 1)
+        check_object_size(x->metrics, "metrics", e);
+    return e->count > before ? -1 : 0;
+}
+
+int valid_idempotency_key(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > 255)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x21 || s[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
+void idempotency_body_hash(json_t *body, unsigned char out[SECRET_HASH_BYTES])
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+
+    secret_hash(text ? text : "", out);
+    free(text);
+}
+
+/* ---- reading ---- */
+
+#define APPROVAL_COLUMNS                                                                           \
+    "id, action_type, target, tier, reason, mission_id, params_json, status, requested_by,"        \
+    " created_at, expires_at, required_approvals, break_glass_required, decided_at, decided_by,"   \
+    " execution_json, decided_ms"
+
+static json_t *text_or_null(sqlite3_stmt *st, int col)
+{
+    return sqlite3_column_type(st, col) == SQLITE_NULL
+               ? json_null()
+               : json_string((const char *)sqlite3_column_text(st, col));
+}
+
+static json_t *votes_json(struct db *db, int64_t id)
+{
+    static const char sql[] = "SELECT voter, verdict, comment, at FROM approval_votes"
+                              " WHERE approval_id = :id ORDER BY at_ms, voter";
+    sqlite3_stmt *st = db_prepare(db, sql);
+    json_t *votes = json_array();
+
+    if (st && db_bind_list(st, "i", ":id", id) == 0)
+        while (db_step(db, st, NULL) == SQLITE_ROW)
+            json_array_append_new(
+                votes, json_pack("{s:s, s:s, s:s, s:s}", "by", sqlite3_column_text(st, 0),
+                                 "verdict", sqlite3_column_text(st, 1), "comment",
+                                 sqlite3_column_text(st, 2), "at", sqlite3_column_text(st, 3)));
+    db_reset(st);
+    return votes;
+}
+
+/* The approval object of the row st is on (APPROVAL_COLUMNS). */
+static json_t *approval_json(struct db *db, sqlite3_stmt *st)
+{
+    int64_t id = sqlite3_column_int64(st, 0);
+    json_t *params = json_loads((const char *)sqlite3_column_text(st, 6), 0, NULL);
+    json_t *execution = NULL;
+
+    if (sqlite3_column_type(st, 15) != SQLITE_NULL)
+        execution = json_loads((const char *)sqlite3_column_text(st, 15), 0, NULL);
+    return json_pack("{s:I, s:s, s:s, s:i, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:i, s:b, s:o, s:o,"
+                     " s:o, s:o}",
+                     "id", (json_int_t)id, "action_type", sqlite3_column_text(st, 1), "target",
+                     sqlite3_column_text(st, 2), "tier", sqlite3_column_int(st, 3), "reason",
+                     sqlite3_column_text(st, 4), "mission_id", text_or_null(st, 5), "params",
+                     params ? params : json_object(), "status", sqlite3_column_text(st, 7),
+                     "requested_by", sqlite3_column_text(st, 8), "created_at",
+                     sqlite3_column_text(st, 9), "expires_at", sqlite3_column_text(st, 10),
+                     "required_approvals", sqlite3_column_int(st, 11), "break_glass_required",
+                     sqlite3_column_int(st, 12), "votes", votes_json(db, id), "decided_at",
+                     text_or_null(st, 13), "decided_by", text_or_null(st, 14), "execution",
+                     execution ? execution : json_null());
+}
+
+json_t *approval_get(struct db *db, int64_t id, struct gh_error *err)
+{
+    static const char sql[] = "SELECT " APPROVAL_COLUMNS " FROM approvals WHERE id = :id";
+    sqlite3_stmt *st = db_prepare(db, sql);
+    json_t *a = NULL;
+    int rc;
+
+    if (st == NULL || db_bind_list(st, "i", ":id", id) != 0) {
+        db_reset(st);
+        gh_fail(err, GH_INTERNAL, "database error");
+        return NULL;
+    }
+    rc = db_step(db, st, err);
+    if (rc == SQLITE_ROW)
+        a = approval_json(db, st);
+    else if (rc == SQLITE_DONE)
+        gh_fail(err, GH_NOT_FOUND, "no approval request %lld", (long long)id);
+    db_reset(st);
+    return a;
+}
+
+int approval_facts_load(struct db *db, int64_t id, struct approval_facts *f, struct gh_error *err)
+{
+    static const char sql[] =
+        "SELECT tier, status, requested_by, required_approvals, break_glass_required,"
+        " expires_ms, execution_json IS NOT NULL FROM approvals WHERE id = :id";
+    static const char votes_sql[] = "SELECT voter, roles, verdict = 'approve' FROM approval_votes"
+                                    " WHERE approval_id = :id ORDER BY at_ms, voter";
+    sqlite3_stmt *st = db_prepare(db, sql);
+    int rc;
+
+    memset(f, 0, sizeof(*f));
+    if (st == NULL || db_bind_list(st, "i", ":id", id) != 0) {
+        db_reset(st);
+        return gh_fail(err, GH_INTERNAL, "database error");
+    }
+    rc = db_step(db, st, err);
+    if (rc == SQLITE_ROW) {
+        f->tier = sqlite3_column_int(st, 0);
+        if (approval_status_parse((const char *)sqlite3_column_text(st, 1), &f->status) != 0)
+            rc = gh_fail(err, GH_INTERNAL, "approval %lld has an unknown status", (long long)id);
+        snprintf(f->requested_by, sizeof(f->requested_by), "%s", sqlite3_column_text(st, 2));
+        f->required_approvals = sqlite3_column_int(st, 3);
+        f->break_glass_required = sqlite3_column_int(st, 4);
+        f->expires_ms = sqlite3_column_int64(st, 5);
+        f->has_execution = sqlite3_column_int(st, 6);
+    } else if (rc == SQLITE_DONE) {
+        rc = gh_fail(err, GH_NOT_FOUND, "no approval request %lld", (long long)id);
+    }
+    db_reset(st);
+    if (rc != SQLITE_ROW)
+        return -1;
+    st = db_prepare(db, votes_sql);
+    if (st == NULL || db_bind_list(st, "i", ":id", id) != 0) {
+        db_reset(st);
+        return gh_fail(err, GH_INTERNAL, "database error");
+    }
+    while ((rc = db_step(db, st, err)) == SQLITE_ROW && f->nvotes < APPROVAL_MAX_VOTES) {
+        struct ballot *b = &f->votes[f->nvotes++];
+        snprintf(b->voter, sizeof(b->voter), "%s", sqlite3_column_text(st, 0));
+        b->roles = (unsigned)sqlite3_column_int(st, 1);
+        b->approve = sqlite3_column_int(st, 2);
+    }
+    db_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- writing ---- */
+
+/*
+ * Record the event of a transition of request id (already written), with
+ * the approval as it now is: on the timeline and in the ledger, and to
+ * webhooks as the approval plus the url of its page. *out (may be NULL)
+ * receives the approval.
+ */
+static int record_transition(struct db *db, const struct approval_actor *who, const char *actor,
+                             const char *type, int64_t id, json_t **out, struct gh_error *err)
+{
+    json_t *a = approval_get(db, id, err), *hook;
+    json_t *mission;
+    char subject[40];
+    struct buf url = BUF_INIT;
+    size_t base;
+    int rc;
+
+    if (a == NULL)
+        return -1;
+    mission = json_object_get(a, "mission_id");
+    snprintf(subject, sizeof(subject), "approval:%lld", (long long)id);
+    base = strlen(who->public_url);
+    while (base > 0 && who->public_url[base - 1] == '/')
+        base--;
+    buf_printf(&url, "%.*s/approvals/%lld", (int)base, who->public_url, (long long)id);
+    hook = json_deep_copy(a);
+    json_object_set_new(hook, "url", json_string(buf_str(&url)));
+    buf_free(&url);
+    rc = record_event(db, actor, type, json_string_value(mission), subject, subject, a, hook, err);
+    json_decref(hook);
+    if (rc == 0 && out)
+        *out = a;
+    else
+        json_decref(a);
+    return rc;
+}
+
+/*
+ * Finish a write transaction: commit when rc is 0, else roll back. When
+ * the change does not commit, the answer prepared in *out goes too.
+ */
+static int finish(struct db *db, int rc, json_t **out, struct gh_error *err)
+{
+    if (rc == 0 && db_commit(db, err) == 0)
+        return 0;
+    if (rc != 0)
+        db_rollback(db);
+    json_decref(*out);
+    *out = NULL;
+    return -1;
+}
+
+/* The answer remembered under an idempotency key: 1 found (and *out set), 0 new key, -1 error. */
+static int idempotency_lookup(struct db *db, const struct approval_actor *who,
+                              const struct idempotency *idem, json_t **out, struct gh_error *err)
+{
+    static const char sql[] = "SELECT body_hash, response_json FROM idempotency_keys"
+                              " WHERE username = :user AND key = :key";
+    sqlite3_stmt *st = db_prepare(db, sql);
+    int rc, found = 0;
+
+    if (st == NULL || db_bind_list(st, "tt", ":user", who->username, ":key", idem->key) != 0) {
+        db_reset(st);
+        return gh_fail(err, GH_INTERNAL, "database error");
+    }
+    rc = db_step(db, st, err);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_bytes(st, 0) != SECRET_HASH_BYTES ||
+            sodium_memcmp(sqlite3_column_blob(st, 0), idem->body_hash, SECRET_HASH_BYTES) != 0) {
+            found = gh_fail(err, GH_CONFLICT,
+                            "this Idempotency-Key was used before with a different body");
+        } else {
+            *out = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+            found = *out ? 1 : gh_fail(err, GH_INTERNAL, "a remembered answer does not parse");
+        }
+    } else if (rc != SQLITE_DONE) {
+        found = -1;
+    }
+    db_reset(st);
+    return found;
+}
+
+static int idempotency_remember(struct db *db, const struct approval_actor *who,
+                                const struct idempotency *idem, json_t *answer,
+                                struct gh_error *err)
+{
+    static const char sql[] = "INSERT INTO idempotency_keys (username, key, body_hash,"
+                              " response_json, created_ms) VALUES (:user, :key, :hash, :resp, :ms)";
+    char *text = json_dumps(answer, JSON_COMPACT);
+    int rc;
+
+    if (text == NULL)
+        return gh_fail(err, GH_INTERNAL, "the answer does not serialise");
+    rc = db_run(db, sql, NULL, err, "tthti", ":user", who->username, ":key", idem->key, ":hash",
+                idem->body_hash, ":resp", text, ":ms", who->now_ms);
+    free(text);
+    return rc;
+}
+
+int approval_create(struct db *db, const struct approval_actor *who,
+                    const struct approval_input *in, const struct idempotency *idem, json_t **out,
+                    int *replayed, struct gh_error *err)
+{
+    static const char sql[] =
+        "INSERT INTO approvals (action_type, target, tier, reason, mission_id, params_json,"
+        " status, requested_by, created_at, expires_at, expires_ms, required_approvals,"
+        " break_glass_required, decided_at, decided_ms, decided_by)"
+        " VALUES (:action, :target, :tier, :reason, :mission, :params, :status, :by, :at,"
+        " :expires_at, :expires_ms, :required, 0, :decided_at, nullif(:decided_ms, 0), "
+        ":decided_by)";
+    int64_t expires_ms = who->now_ms + in->expires_in_seconds * 1000, id;
+    char at[TIME_RFC3339_LEN], expires_at[TIME_RFC3339_LEN];
+    int granted = approval_is_granted(&(struct approval_facts){
+        .tier = in->tier, .required_approvals = tier_required_approvals(in->tier)});
+    char *params = in->params ? json_dumps(in->params, JSON_COMPACT) : strdup("{}");
+    int rc;
+
+    *out = NULL;
+    *replayed = 0;
+    if (params == NULL)
+        return gh_fail(err, GH_INTERNAL, "params do not serialise");
+    time_format_rfc3339(who->now_ms, at);
+    time_format_rfc3339(expires_ms, expires_at);
+    if (db_begin_write(db, err) != 0) {
+        free(params);
+        return -1;
+    }
+    if (idem && idem->key) {
+        rc = idempotency_lookup(db, who, idem, out, err);
+        if (rc != 0) {
+            free(params);
+            db_rollback(db); /* a replay changes nothing */
+            *replayed = rc == 1;
+            return rc == 1 ? 0 : -1;
+        }
+    }
+    rc = db_run(db, sql, NULL, err, "ttitttttttiitit", ":action", in->action_type, ":target",
+                in->target, ":tier", (int64_t)in->tier, ":reason", in->reason, ":mission",
+                in->mission_id, ":params", params, ":status", granted ? "approved" : "pending",
+                ":by", who->username, ":at", at, ":expires_at", expires_at, ":expires_ms",
+                expires_ms, ":required", (int64_t)tier_required_approvals(in->tier), ":decided_at",
+                granted ? at : NULL, ":decided_ms", granted ? who->now_ms : (int64_t)0,
+                ":decided_by", granted ? "system" : NULL);
+    free(params);
+    id = sqlite3_last_insert_rowid(db->conn);
+    if (rc == 0)
+        rc = record_transition(db, who, who->username, "approval.requested", id,
+                               granted ? NULL : out, err);
+    /* Tier 1: granted by the system on arrival, and dispatched like any grant. */
+    if (rc == 0 && granted)
+        rc = record_transition(db, who, "system", "approval.granted", id, out, err);
+    if (rc == 0 && idem && idem->key)
+        rc = idempotency_remember(db, who, idem, *out, err);
+    return finish(db, rc, out, err);
+}
+
+int approval_vote(struct db *db, const struct approval_actor *who, int64_t id, int approve,
+                  const char *comment, json_t **out, struct gh_error *err)
+{
+    static const char vote_sql[] =
+        "INSERT INTO approval_votes (approval_id, voter, roles, verdict, comment, at, at_ms)"
+        " VALUES (:id, :voter, :roles, :verdict, :comment, :at, :ms)";
+    static const char decide_sql[] =
+        "UPDATE approvals SET status = :status, decided_at = :at, decided_ms = :ms,"
+        " decided_by = :by WHERE id = :id AND status = 'pending'";
+    static const char *const event_of[] = {[APPROVAL_PENDING] = "approval.voted",
+                                           [APPROVAL_APPROVED] = "approval.granted",
+                                           [APPROVAL_DENIED] = "approval.denied"};
+    struct approval_facts f;
+    enum approval_status outcome;
+    char at[TIME_RFC3339_LEN];
+    struct ballot *b;
+    int rc;
+
+    *out = NULL;
+    time_format_rfc3339(who->now_ms, at);
+    if (db_begin_write(db, err) != 0)
+        return -1;
+    /* Read and decide under the write lock: of two votes racing for the last approval, the
+     * second sees the first's outcome. */
+    rc = approval_facts_load(db, id, &f, err);
+    if (rc == 0)
+        rc = vote_check(&f, who->username, who->roles, who->now_ms, err);
+    if (rc == 0)
+        rc = db_run(db, vote_sql, NULL, err, "itittti", ":id", id, ":voter", who->username,
+                    ":roles", (int64_t)who->roles, ":verdict", approve ? "approve" : "deny",
+                    ":comment", comment ? comment : "", ":at", at, ":ms", who->now_ms);
+    if (rc != 0)
+        return finish(db, -1, out, err);
+    b = &f.votes[f.nvotes++];
+    snprintf(b->voter, sizeof(b->voter), "%s", who->username);
+    b->roles = who->roles;
+    b->approve = approve;
+    outcome = approval_outcome(&f);
+    if (outcome != APPROVAL_PENDING)
+        rc = db_run(db, decide_sql, NULL, err, "ttiti", ":status", approval_status_name(outcome),
+                    ":at", at, ":ms", who->now_ms, ":by", who->username, ":id", id);
+    if (rc == 0)
+        rc = record_transition(db, who, who->username, event_of[outcome], id, out, err);
+    return finish(db, rc, out, err);
+}
+
+int approval_cancel(struct db *db, const struct approval_actor *who, int64_t id, json_t **out,
+                    struct gh_error *err)
+{
+    static const char sql[] =
+        "UPDATE approvals SET status = 'cancelled', decided_at = :at, decided_ms = :ms,"
+        " decided_by = :by WHERE id = :id AND status = 'pending'";
+    struct approval_facts f;
+    char at[TIME_RFC3339_LEN];
+    int rc;
+
+    *out = NULL;
+    time_format_rfc3339(who->now_ms, at);
+    if (db_begin_write(db, err) != 0)
+        return -1;
+    rc = approval_facts_load(db, id, &f, err);
+    if (rc == 0)
+        rc = cancel_check(&f, who->username, who->roles, who->now_ms, err);
+    if (rc == 0)
+        rc = db_run(db, sql, NULL, err, "titi", ":at", at, ":ms", who->now_ms, ":by", who->username,
+                    ":id", id);
+    if (rc == 0)
+        rc = record_transition(db, who, who->username, "approval.cancelled", id, out, err);
+    return finish(db, rc, out, err);
+}
+
+int approval_report_execution(struct db *db, const struct approval_actor *who, int64_t id,
+                              const struct execution_input *x, json_t **out, struct gh_error *err)
+{
+    static const char sql[] = "UPDATE approvals SET execution_json = :x"
+                              " WHERE id = :id AND status = 'approved' AND execution_json IS NULL";
+    struct approval_facts f;
+    char at[TIME_RFC3339_LEN], *text;
+    json_t *execution;
+    int rc;
+
+    *out = NULL;
+    time_format_rfc3339(who->now_ms, at);
+    execution =
+        json_pack("{s:b, s:s, s:o, s:o, s:s}", "ok", x->ok, "status", x->status, "error_resolved",
+                  x->error_resolved < 0 ? json_null() : json_boolean(x->error_resolved), "metrics",
+                  x->metrics ? json_incref(x->metrics) : json_object(), "reported_at", at);
+    text = execution ? json_dumps(execution, JSON_COMPACT) : NULL;
+    json_decref(execution);
+    if (text == NULL)
+        return gh_fail(err, GH_INTERNAL, "the execution result does not serialise");
+    if (db_begin_write(db, err) != 0) {
+        free(text);
+        return -1;
+    }
+    rc = approval_facts_load(db, id, &f, err);
+    if (rc == 0)
+        rc = execution_check(&f, err);
+    if (rc == 0)
+        rc = db_run(db, sql, NULL, err, "ti", ":x", text, ":id", id);
+    free(text);
+    if (rc == 0)
+        rc = record_transition(db, who, who->username, "approval.executed", id, out, err);
+    return finish(db, rc, out, err);
+}
+
+/* Expire up to batch overdue requests in one transaction; *done receives how many. */
+static int expire_batch(struct db *db, const struct approval_actor *who, int batch, int *done,
+                        struct gh_error *err)
+{
+    static const char due_sql[] = "SELECT id FROM approvals WHERE status = 'pending'"
+                                  " AND expires_ms <= :now ORDER BY expires_ms, id LIMIT :n";
+    static const char sql[] =
+        "UPDATE approvals SET status = 'expired', decided_at = :at, decided_ms = :ms,"
+        " decided_by = 'system' WHERE id = :id AND status = 'pending'";
+    char at[TIME_RFC3339_LEN];
+    int64_t ids[256];
+    int n = 0, rc = 0;
+    sqlite3_stmt *st;
+
+    *done = 0;
+    if (batch > (int)(sizeof(ids) / sizeof(ids[0])))
+        batch = (int)(sizeof(ids) / sizeof(ids[0]));
+    time_format_rfc3339(who->now_ms, at);
+    if (db_begin_write(db, err) != 0)
+        return -1;
+    st = db_prepare(db, due_sql);
+    if (st == NULL || db_bind_list(st, "ii", ":now", who->now_ms, ":n", (int64_t)batch) != 0) {
+        db_reset(st);
+        db_rollback(db);
+        return gh_fail(err, GH_INTERNAL, "database error");
+    }
+    while (n < batch && (rc = db_step(db, st, err)) == SQLITE_ROW)
+        ids[n++] = sqlite3_column_int64(st, 0);
+    db_reset(st);
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        rc = db_run(db, sql, NULL, err, "tii", ":at", at, ":ms", who->now_ms, ":id", ids[i]);
+        if (rc == 0)
+            rc = record_transition(db, who, who->username, "approval.expired", ids[i], NULL, err);
+    }
+    if (rc != 0) {
+        db_rollback(db);
+        return -1;
+    }
+    if (n == 0) {
+        db_rollback(db); /* nothing was due: nothing to commit */
+        return 0;
+    }
+    if (db_commit(db, err) != 0)
+        return -1;
+    *done = n;
+    return 0;
+}
+
+int approvals_expire(struct db *db, const struct approval_actor *who, int batch, int *count,
+                     struct gh_error *err)
+{
+    int done;
+
+    *count = 0;
+    do {
+        if (expire_batch(db, who, batch, &done, err) != 0)
+            return -1;
+        *count += done;
+    } while (done == batch);
+    return 0;
+}
+
+int idempotency_prune(struct db *db, int64_t before_ms, int *count, struct gh_error *err)
+{
+    static const char sql[] = "DELETE FROM idempotency_keys WHERE created_ms < :before";
+
+    return db_write(db, sql, count, NULL, err, "i", ":before", before_ms);
+}
+
+/* ---- lists ---- */
+
+/* Read a page from st (bound, on APPROVAL_COLUMNS): at most limit items; more = another row. */
+static json_t *read_page(struct db *db, sqlite3_stmt *st, int limit, int *more, int64_t *last_id,
+                         int64_t *last_ms, struct gh_error *err)
+{
+    json_t *list = json_array();
+    int rc;
+
+    *more = 0;
+    while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
+        if ((int)json_array_size(list) == limit) {
+            *more = 1;
+            break;
+        }
+        json_array_append_new(list, approval_json(db, st));
+        *last_id = sqlite3_column_int64(st, 0);
+        *last_ms = sqlite3_column_int64(st, 16);
+    }
+    db_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        json_decref(list);
+        return NULL;
+    }
+    return list;
+}
+
+/* "<id>" or "<ms>.<id>" cursors. */
+static int parse_cursor(const char *s, int with_ms, int64_t *ms, int64_t *id)
+{
+    char *end;
+
+    if (with_ms) {
+        *ms = strtoll(s, &end, 10);
+        if (end == s || *end != '.')
+            return -1;
+        s = end + 1;
+    }
+    *id = strtoll(s, &end, 10);
+    return end != s && *end == '\0' && *id >= 0 ? 0 : -1;
+}
+
+static int bad_cursor(struct gh_error *err)
+{
+    return gh_fail(err, GH_INVALID, "the cursor is not one this API gave out");
+}
+
+json_t *approvals_list(struct db *db, const struct approval_filter *f, const char *cursor,
+                       int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err)
+{
+    /* One statement per leading filter, so that each walks its own index. */
+#define FILTERS                                                                                    \
+    " (:status IS NULL OR status = :status) AND (:mission IS NULL OR mission_id = :mission)"       \
+    " AND (:tier = 0 OR tier = :tier) AND id < :before ORDER BY id DESC LIMIT :limit"
+    static const char by_status[] =
+        "SELECT " APPROVAL_COLUMNS " FROM approvals"
+        " INDEXED BY approvals_by_status WHERE status = :status AND" FILTERS;
+    static const char by_mission[] = "SELECT " APPROVAL_COLUMNS " FROM approvals"
+                                     " INDEXED BY approvals_by_mission WHERE mission_id = :mission"
+                                     " AND" FILTERS;
+    static const char all[] = "SELECT " APPROVAL_COLUMNS " FROM approvals WHERE" FILTERS;
+#undef FILTERS
+    const char *sql = f->status ? by_status : f->mission_id ? by_mission : all;
+    int64_t before = INT64_MAX, last_id = 0, last_ms = 0;
+    sqlite3_stmt *st;
+    json_t *list;
+    int more;
+
+    next[0] = '\0';
+    if (cursor && parse_cursor(cursor, 0, NULL, &before) != 0) {
+        bad_cursor(err);
+        return NULL;
+    }
+    st = db_prepare(db, sql);
+    if (st == NULL ||
+        db_bind_list(st, "ttiii", ":status", f->status, ":mission", f->mission_id, ":tier",
+                     (int64_t)f->tier, ":before", before, ":limit", (int64_t)limit + 1) != 0) {
+        db_reset(st);
+        gh_fail(err, GH_INTERNAL, "database error");
+        return NULL;
+    }
+    list = read_page(db, st, limit, &more, &last_id, &last_ms, err);
+    if (list && more)
+        snprintf(next, APPROVAL_CURSOR_LEN, "%lld", (long long)last_id);
+    return list;
+}
+
+json_t *approvals_pending(struct db *db, const struct approval_filter *f, const char *cursor,
+                          int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err)
+{
+    static const char sql[] =
+        "SELECT " APPROVAL_COLUMNS " FROM approvals INDEXED BY approvals_by_status"
+        " WHERE status = 'pending' AND (:mission IS NULL OR mission_id = :mission)"
+        " AND (:tier = 0 OR tier = :tier) AND id > :after ORDER BY id LIMIT :limit";
+    int64_t after = 0, last_id = 0, last_ms = 0;
+    sqlite3_stmt *st;
+    json_t *list;
+    int more;
+
+    next[0] = '\0';
+    if (cursor && parse_cursor(cursor, 0, NULL, &after) != 0) {
+        bad_cursor(err);
+        return NULL;
+    }
+    st = db_prepare(db, sql);
+    if (st == NULL || db_bind_list(st, "tiii", ":mission", f->mission_id, ":tier", (int64_t)f->tier,
+                                   ":after", after, ":limit", (int64_t)limit + 1) != 0) {
+        db_reset(st);
+        gh_fail(err, GH_INTERNAL, "database error");
+        return NULL;
+    }
+    list = read_page(db, st, limit, &more, &last_id, &last_ms, err);
+    if (list && more)
+        snprintf(next, APPROVAL_CURSOR_LEN, "%lld", (long long)last_id);
+    return list;
+}
+
+json_t *approvals_decided(struct db *db, const struct approval_filter *f, const char *cursor,
+                          int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err)
+{
+    static const char sql[] =
+        "SELECT " APPROVAL_COLUMNS " FROM approvals INDEXED BY approvals_decided"
+        " WHERE decided_ms IS NOT NULL AND (:status IS NULL OR status = :status)"
+        " AND (:mission IS NULL OR mission_id = :mission) AND (:tier = 0 OR tier = :tier)"
+        " AND (decided_ms < :ms OR (decided_ms = :ms AND id < :before))"
+        " ORDER BY decided_ms DESC, id DESC LIMIT :limit";
+    int64_t ms = INT64_MAX, before = INT64_MAX, last_id = 0, last_ms = 0;
+    sqlite3_stmt *st;
+    json_t *list;
+    int more;
+
+    next[0] = '\0';
+    if (cursor && parse_cursor(cursor, 1, &ms, &before) != 0) {
+        bad_cursor(err);
+        return NULL;
+    }
+    st = db_prepare(db, sql);
+    if (st == NULL || db_bind_list(st, "ttiiii", ":status", f->status, ":mission", f->mission_id,
+                                   ":tier", (int64_t)f->tier, ":ms", ms, ":before", before,
+                                   ":limit", (int64_t)limit + 1) != 0) {
+        db_reset(st);
+        gh_fail(err, GH_INTERNAL, "database error");
+        return NULL;
+    }
+    list = read_page(db, st, limit, &more, &last_id, &last_ms, err);
+    if (list && more)
+        snprintf(next, APPROVAL_CURSOR_LEN, "%lld.%lld", (long long)last_ms, (long long)last_id);
+    return list;
+}
+
+int approvals_pending_count(struct db *db, const struct approval_filter *f, int64_t *count,
+                            struct gh_error *err)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM approvals INDEXED BY approvals_by_status WHERE status = 'pending'"
+        " AND (:mission IS NULL OR mission_id = :mission) AND (:tier = 0 OR tier = :tier)";
+    sqlite3_stmt *st = db_prepare(db, sql);
+    int rc = -1;
+
+    if (st && db_bind_list(st, "ti", ":mission", f->mission_id, ":tier", (int64_t)f->tier) == 0)
+        rc = db_step(db, st, err);
+    *count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    db_reset(st);
+    return rc == SQLITE_ROW ? 0 : gh_fail(err, GH_INTERNAL, "database error");
+}

@@ -1,0 +1,130 @@
+/*
+ * Approval requests: their storage and every transition (requested,
+ * voted, granted, denied, expired, cancelled, executed). Each transition
+ * runs in one write transaction that also records its event on the
+ * request's mission with record_event(), so the ledger entry and the
+ * webhook deliveries commit or fail with the change. The decisions
+ * themselves are approval_rules.h's.
+ *
+ * The approval object is API.md's: {"id", "action_type", "target", "tier",
+ * "reason", "mission_id", "params", "status", "requested_by", "created_at",
+ * "expires_at", "required_approvals", "break_glass_required", "votes",
+ * "decided_at", "decided_by", "execution"}.
+ */
+#ifndef GH_APPROVALS_H
+#define GH_APPROVALS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "approval_rules.h"
+#include "crypto.h"
+#include "db.h"
+#include "json.h"
+
+/* expires_in_seconds may be at most 30 days. */
+#define APPROVAL_EXPIRY_MAX 2592000
+/* Idempotency keys are remembered this long (the prune job forgets them). */
+#define IDEMPOTENCY_KEEP_MS (24LL * 3600 * 1000)
+
+/* A request as filed, after validation. Strings and params are borrowed. */
+struct approval_input {
+    const char *action_type; /* ^[a-z][a-z0-9_.-]{0,63}$ */
+    const char *target;      /* 1..200 characters */
+    const char *reason;      /* 0..2000 characters */
+    const char *mission_id;  /* NULL when none */
+    int tier;                /* 1, 2 or 3 */
+    json_t *params;          /* an object */
+    long long expires_in_seconds;
+};
+
+/* Read a POST /api/v1/approvals body; problems go to e. Returns 0 when valid. */
+int approval_parse(json_t *body, int default_expiry_seconds, struct approval_input *in,
+                   struct field_errors *e);
+
+/* The execution result an executor reports. */
+struct execution_input {
+    int ok;             /* whether the action did what it should */
+    const char *status; /* e.g. "succeeded", "failed" */
+    int error_resolved; /* 1, 0, or -1 when not said */
+    json_t *metrics;    /* an object (borrowed), or NULL */
+};
+int execution_parse(json_t *body, struct execution_input *x, struct field_errors *e);
+
+/* Who acts, when, and where the pages are (for the url in webhook payloads). */
+struct approval_actor {
+    const char *username;
+    unsigned roles;
+    const char *public_url;
+    int64_t now_ms;
+};
+
+/* An Idempotency-Key and the hash of the body it came with. */
+struct idempotency {
+    const char *key;                            /* NULL: none given */
+    unsigned char body_hash[SECRET_HASH_BYTES]; /* of the body's canonical JSON */
+};
+/* 1..255 printable ASCII characters, no spaces. */
+int valid_idempotency_key(const char *s);
+/* The hash of body's canonical form (sorted keys, compact), so key order does not matter. */
+void idempotency_body_hash(json_t *body, unsigned char out[SECRET_HASH_BYTES]);
+
+/*
+ * File a request. *out receives the approval (caller decrefs). With a key
+ * seen before from the same user: the same body gets the original answer
+ * again (*replayed = 1, nothing written), another body GH_CONFLICT.
+ */
+int approval_create(struct db *db, const struct approval_actor *who,
+                    const struct approval_input *in, const struct idempotency *idem, json_t **out,
+                    int *replayed, struct gh_error *err);
+
+/* The approval object; GH_NOT_FOUND. */
+json_t *approval_get(struct db *db, int64_t id, struct gh_error *err);
+/* What the rules need to know about request id; GH_NOT_FOUND. */
+int approval_facts_load(struct db *db, int64_t id, struct approval_facts *f, struct gh_error *err);
+
+/* Vote; *out receives the updated approval. Refusals as vote_check(). */
+int approval_vote(struct db *db, const struct approval_actor *who, int64_t id, int approve,
+                  const char *comment, json_t **out, struct gh_error *err);
+/* Cancel a pending request (the requester or an admin). */
+int approval_cancel(struct db *db, const struct approval_actor *who, int64_t id, json_t **out,
+                    struct gh_error *err);
+/* Record the execution result of an approved request, once. */
+int approval_report_execution(struct db *db, const struct approval_actor *who, int64_t id,
+                              const struct execution_input *x, json_t **out, struct gh_error *err);
+
+/*
+ * Mark every pending request whose expiry has passed (at who->now_ms) as
+ * expired, recording approval.expired for each, in transactions of at
+ * most batch requests. *count receives how many.
+ */
+int approvals_expire(struct db *db, const struct approval_actor *who, int batch, int *count,
+                     struct gh_error *err);
+
+/* Forget idempotency keys older than before_ms; *count receives how many. */
+int idempotency_prune(struct db *db, int64_t before_ms, int *count, struct gh_error *err);
+
+/* Filters of lists: NULL / 0 for any. */
+struct approval_filter {
+    const char *status;
+    const char *mission_id;
+    int tier;
+};
+
+/* Room for a paging cursor. */
+#define APPROVAL_CURSOR_LEN 48
+
+/* Newest first (the API's list). A cursor this API did not give out is GH_INVALID. */
+json_t *approvals_list(struct db *db, const struct approval_filter *f, const char *cursor,
+                       int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err);
+/* Pending requests, oldest first (the page's first part); f->status is ignored. */
+json_t *approvals_pending(struct db *db, const struct approval_filter *f, const char *cursor,
+                          int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err);
+/* Decided requests, most recently decided first (the page's second part). */
+json_t *approvals_decided(struct db *db, const struct approval_filter *f, const char *cursor,
+                          int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err);
+/* How many pending requests f lets through (f->status is ignored). */
+int approvals_pending_count(struct db *db, const struct approval_filter *f, int64_t *count,
+                            struct gh_error *err);
+
+#endif

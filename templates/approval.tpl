@@ -1,0 +1,55 @@
+{{%AUTOESCAPE context="HTML"}}<p><a href="/approvals">All approvals</a></p>
+<div id="approval-live" data-live-approvals data-approval-id="{{ID}}" data-last="{{LAST_SEQ}}">
+<header class="approval-head" id="head" data-live>
+  <p class="row-head"><span class="badge tier-{{TIER}}">Tier {{TIER}}</span> <span class="badge status-{{STATUS}}" id="status">{{STATUS}}</span> <span class="num">#{{ID}}</span></p>
+  <h1><span class="action">{{ACTION_TYPE}}</span> <span class="target">{{TARGET}}</span></h1>
+</header>
+{{#MESSAGE}}<p class="message {{KIND}}" role="alert">{{TEXT}}</p>{{/MESSAGE}}
+<section id="decision" data-live class="card decision status-{{STATUS}}">
+  {{#NEEDS}}<p class="needs"><strong>Still needed:</strong> {{TEXT}}</p>{{/NEEDS}}
+  {{#OUTCOME}}<p class="outcome"><strong>{{TEXT}}</strong></p>{{/OUTCOME}}
+  {{#NOTICE}}<p class="notice">{{TEXT}}</p>{{/NOTICE}}
+  {{#ACTIONS}}<form method="post" action="/approvals/{{ID}}/vote" class="vote approve">
+    <input type="hidden" name="csrf" value="{{CSRF}}">
+    <input type="hidden" name="verdict" value="approve">
+    <label for="approve-comment">Comment <span class="hint">(optional)</span></label>
+    <textarea id="approve-comment" name="comment" maxlength="2000" rows="2"></textarea>
+    <button type="submit" class="primary big" id="approve">Approve</button>
+  </form>
+  <details class="deny">
+    <summary class="button danger" id="deny">Deny…</summary>
+    <form method="post" action="/approvals/{{ID}}/vote" class="vote deny">
+      <input type="hidden" name="csrf" value="{{CSRF}}">
+      <input type="hidden" name="verdict" value="deny">
+      <p>Denying ends this request for good: nobody can approve it afterwards.</p>
+      <label for="deny-comment">Why? <span class="hint">(optional)</span></label>
+      <textarea id="deny-comment" name="comment" maxlength="2000" rows="2"></textarea>
+      <button type="submit" class="danger big" id="confirm-deny">Confirm deny</button>
+    </form>
+  </details>{{/ACTIONS}}
+  {{#CANCEL}}<form method="post" action="/approvals/{{ID}}/cancel" class="cancel">
+    <input type="hidden" name="csrf" value="{{CSRF}}">
+    <button type="submit" class="secondary">Cancel this request</button>
+  </form>{{/CANCEL}}
+  {{#EXPIRY}}<p class="expiry">{{#OPEN}}Expires in <strong class="countdown" data-expires="{{EXPIRES_AT}}">{{EXPIRES_IN}}</strong>, at <time datetime="{{EXPIRES_AT}}">{{EXPIRES_AT}}</time>{{/OPEN}}{{#OVERDUE}}Expired at <time datetime="{{EXPIRES_AT}}">{{EXPIRES_AT}}</time>; no more votes are taken.{{/OVERDUE}}</p>{{/EXPIRY}}
+</section>
+<section id="facts" data-live class="card">
+  <dl class="facts">
+    <dt>Requested by</dt><dd>{{REQUESTED_BY}}, <time datetime="{{CREATED_AT}}">{{CREATED_AT}}</time> ({{WAITED}} ago)</dd>
+    <dt>Reason</dt><dd>{{#REASON}}{{TEXT}}{{/REASON}}{{#NO_REASON}}<span class="hint">none given</span>{{/NO_REASON}}</dd>
+    <dt>Mission</dt><dd>{{#MISSION}}<a href="/missions/{{MISSION_ID}}">{{MISSION_ID}}</a>{{/MISSION}}{{#NO_MISSION}}<span class="hint">none</span>{{/NO_MISSION}}</dd>
+    <dt>Needs</dt><dd>{{REQUIRED}}{{#BREAK_GLASS}}, and a break-glass vote from an executive{{/BREAK_GLASS}}</dd>
+    {{#DECIDED}}<dt>Decided</dt><dd>{{STATUS}} <time datetime="{{AT}}">{{AT}}</time>{{#BY}} by {{WHO}}{{/BY}}</dd>{{/DECIDED}}
+  </dl>
+  <h2>Votes</h2>
+  <ul class="votes">{{#VOTE}}<li class="vote-{{VERDICT}}"><strong>{{BY}}</strong> <span class="verdict">{{VERDICT_TEXT}}</span> <time datetime="{{AT}}">{{AT}}</time>{{#COMMENT}}<blockquote>{{TEXT:pre_escape}}</blockquote>{{/COMMENT}}</li>{{/VOTE}}{{#NO_VOTES}}<li class="hint">No votes yet.</li>{{/NO_VOTES}}</ul>
+  {{#EXECUTION}}<h2>Execution</h2>
+  <p><span class="badge {{#OK}}status-approved{{/OK}}{{#FAILED}}status-denied{{/FAILED}}">{{RESULT}}</span> reported <time datetime="{{AT}}">{{AT}}</time>{{#RESOLVED}} · the error was {{TEXT}}{{/RESOLVED}}</p>
+  <pre>{{METRICS:pre_escape}}</pre>{{/EXECUTION}}
+</section>
+</div>
+<section class="card">
+  <h2>Parameters</h2>
+  <pre class="params">{{PARAMS:pre_escape}}</pre>
+</section>
+<script src="/static/approvals.js" defer></script>
