@@ -51,6 +51,7 @@ void check_fail(const char *file, int line, const char *fmt, ...)
     } while (0)
 
 /* Each test file exports its list, terminated by {NULL, NULL}. */
+extern const struct unit_test approval_tests[];
 extern const struct unit_test arena_buf_tests[];
 extern const struct unit_test config_tests[];
 extern const struct unit_test crypto_tests[];
