@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/approvals.h"
 #include "../core/events.h"
 #include "../core/validate.h"
 #include "reply.h"
@@ -53,17 +54,26 @@ void api_missions_list(struct request_ctx *ctx)
     reply_list(ctx, list, next[0] ? next : NULL);
 }
 
-/* GET /api/v1/missions/{id} — any signed-in user. With counts by event type. */
+/*
+ * GET /api/v1/missions/{id} — any signed-in user. With counts by event
+ * type and its approval requests (newest first, at most 200).
+ */
 void api_missions_get(struct request_ctx *ctx)
 {
+    const char *id = http_path_param(ctx->req, "id");
+    struct approval_filter of_mission = {NULL, id, 0};
+    char next[APPROVAL_CURSOR_LEN];
     struct gh_error err;
     struct db *db = ctx_db(ctx, &err);
-    json_t *m = db ? mission_get(db, http_path_param(ctx->req, "id"), &err) : NULL;
+    json_t *m = db ? mission_get(db, id, &err) : NULL, *approvals = NULL;
 
-    if (m == NULL) {
+    if (m == NULL ||
+        (approvals = approvals_list(db, &of_mission, NULL, 200, next, &err)) == NULL) {
+        json_decref(m);
         reply_gh_error(ctx, &err);
         return;
     }
+    json_object_set_new(m, "approvals", approvals);
     reply_json(ctx, 200, m);
 }
 
