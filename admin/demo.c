@@ -1,13 +1,18 @@
 /*
- * gatehouse demo: the demo data `make run` loads on first start. Today the
- * demo users, one per role plus a second approver, with fresh random
- * passwords printed once.
+ * gatehouse demo: the demo data `make run` loads on first start: the demo
+ * users, one per role plus a second approver, with fresh random passwords
+ * printed once; and a mission with approval requests in every state, two
+ * of them waiting, so that the first look at the approval pages has
+ * something to decide.
  */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "../core/approvals.h"
 #include "../core/crypto.h"
+#include "../core/events.h"
+#include "../core/timeutil.h"
 #include "../core/users.h"
 #include "commands.h"
 #include "common.h"
@@ -23,6 +28,77 @@ static const struct demo_user demo_users[] = {
     {"carol", "Carol Approver", ROLE_APPROVER},   {"erin", "Erin Executive", ROLE_EXECUTIVE},
     {"vera", "Vera Viewer", ROLE_VIEWER},         {"ada", "Ada Admin", ROLE_ADMIN},
 };
+
+/* A request filed minutes_ago by alice, then voted on as votes says ("bob+", "carol-"). */
+struct demo_request {
+    const char *action_type, *target, *reason;
+    int tier, minutes_ago;
+    const char *params;          /* JSON */
+    const char *votes[2];        /* "name+" approves, "name-" denies */
+    const char *comments[2];
+};
+
+static const struct demo_request demo_requests[] = {
+    {"db.migrate", "orders-db", "add index for the slow checkout query", 2, 300,
+     "{\"migration\": \"0142_orders_by_customer\"}", {"carol-"}, {"not during the sale; Monday"}},
+    {"cache.flush", "search-api", "stale results after the catalogue import", 2, 180,
+     "{\"keys\": \"catalogue:*\"}", {"bob+"}, {"go ahead"}},
+    {"scale_out", "payments-api", "traffic above forecast", 1, 90, "{\"replicas\": 12}", {0}, {0}},
+    {"rollback.deploy", "checkout-web", "error rate 4% after the 5.2 canary", 3, 40,
+     "{\"from\": \"5.2.0\", \"to\": \"5.1.3\", \"region\": \"eu-west-1\"}", {"bob+"},
+     {"error budget is gone"}},
+    {"restart_service", "payments-api", "memory leak after the 2.31 rollout", 2, 25,
+     "{\"region\": \"eu-west-1\", \"strategy\": \"rolling\"}", {0}, {0}},
+};
+
+/* The demo mission and its requests; returns how many requests are waiting, or -1. */
+static int demo_approvals(struct db *db, const char *public_url, struct gh_error *err)
+{
+    int64_t now = time_now_ms(), seq;
+    json_t *payload = json_pack("{s:s, s:s}", "title", "Payments API memory leak", "error",
+                                "heap grows 40 MB/h on payments-api since 2.31");
+    struct event_in ev = {"demo-1", "error.detected", "mission-789", "inc-2231", "demo",
+                          now - 3600000, payload, NULL};
+    enum event_outcome outcome;
+    int waiting = 0, rc;
+
+    rc = db_begin_write(db, err);
+    if (rc == 0 && (rc = event_store(db, &ev, now, &outcome, &seq, err)) == 0)
+        rc = db_commit(db, err);
+    else if (rc == 0)
+        db_rollback(db);
+    json_decref(payload);
+    if (rc != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof(demo_requests) / sizeof(demo_requests[0]); i++) {
+        const struct demo_request *r = &demo_requests[i];
+        int64_t at = now - (int64_t)r->minutes_ago * 60000;
+        struct approval_actor alice = {"alice", ROLE_REQUESTER, public_url, at};
+        json_t *params = json_loads(r->params, 0, NULL), *a = NULL;
+        struct approval_input in = {r->action_type, r->target, r->reason, "mission-789",
+                                    r->tier, params, 86400};
+        int replayed;
+
+        rc = approval_create(db, &alice, &in, NULL, &a, &replayed, err);
+        json_decref(params);
+        for (int v = 0; rc == 0 && v < 2 && r->votes[v]; v++) {
+            char name[16];
+            size_t n = strlen(r->votes[v]) - 1;
+            struct approval_actor voter = {name, ROLE_APPROVER, public_url, at + 60000 * (v + 5)};
+            int64_t id = json_integer_value(json_object_get(a, "id"));
+            snprintf(name, sizeof(name), "%.*s", (int)n, r->votes[v]);
+            json_decref(a);
+            a = NULL;
+            rc = approval_vote(db, &voter, id, r->votes[v][n] == '+', r->comments[v], &a, err);
+        }
+        if (rc == 0 && strcmp(json_string_value(json_object_get(a, "status")), "pending") == 0)
+            waiting++;
+        json_decref(a);
+        if (rc != 0)
+            return -1;
+    }
+    return waiting;
+}
 
 int cmd_demo(const char *config_path, int argc, char **argv)
 {
@@ -63,6 +139,13 @@ int cmd_demo(const char *config_path, int argc, char **argv)
         buf_free(&roles);
         sodium_memzero(password, sizeof(password));
     }
+    if ((rc = demo_approvals(&db, cfg.public_url, &err)) < 0) {
+        fprintf(stderr, "gatehouse demo: %s\n", err.message);
+        admin_close(&cfg, &db);
+        return EXIT_REFUSED;
+    }
+    printf("demo mission mission-789 with %zu approval requests, %d waiting for a decision\n",
+           sizeof(demo_requests) / sizeof(demo_requests[0]), rc);
     admin_close(&cfg, &db);
     return 0;
 }
