@@ -33,22 +33,45 @@ static const struct demo_user demo_users[] = {
 struct demo_request {
     const char *action_type, *target, *reason;
     int tier, minutes_ago;
-    const char *params;          /* JSON */
-    const char *votes[2];        /* "name+" approves, "name-" denies */
+    const char *params;   /* JSON */
+    const char *votes[2]; /* "name+" approves, "name-" denies */
     const char *comments[2];
 };
 
 static const struct demo_request demo_requests[] = {
-    {"db.migrate", "orders-db", "add index for the slow checkout query", 2, 300,
-     "{\"migration\": \"0142_orders_by_customer\"}", {"carol-"}, {"not during the sale; Monday"}},
-    {"cache.flush", "search-api", "stale results after the catalogue import", 2, 180,
-     "{\"keys\": \"catalogue:*\"}", {"bob+"}, {"go ahead"}},
+    {"db.migrate",
+     "orders-db",
+     "add index for the slow checkout query",
+     2,
+     300,
+     "{\"migration\": \"0142_orders_by_customer\"}",
+     {"carol-"},
+     {"not during the sale; Monday"}},
+    {"cache.flush",
+     "search-api",
+     "stale results after the catalogue import",
+     2,
+     180,
+     "{\"keys\": \"catalogue:*\"}",
+     {"bob+"},
+     {"go ahead"}},
     {"scale_out", "payments-api", "traffic above forecast", 1, 90, "{\"replicas\": 12}", {0}, {0}},
-    {"rollback.deploy", "checkout-web", "error rate 4% after the 5.2 canary", 3, 40,
-     "{\"from\": \"5.2.0\", \"to\": \"5.1.3\", \"region\": \"eu-west-1\"}", {"bob+"},
+    {"rollback.deploy",
+     "checkout-web",
+     "error rate 4% after the 5.2 canary",
+     3,
+     40,
+     "{\"from\": \"5.2.0\", \"to\": \"5.1.3\", \"region\": \"eu-west-1\"}",
+     {"bob+"},
      {"error budget is gone"}},
-    {"restart_service", "payments-api", "memory leak after the 2.31 rollout", 2, 25,
-     "{\"region\": \"eu-west-1\", \"strategy\": \"rolling\"}", {0}, {0}},
+    {"restart_service",
+     "payments-api",
+     "memory leak after the 2.31 rollout",
+     2,
+     25,
+     "{\"region\": \"eu-west-1\", \"strategy\": \"rolling\"}",
+     {0},
+     {0}},
 };
 
 /* The demo mission and its requests; returns how many requests are waiting, or -1. */
@@ -57,8 +80,8 @@ static int demo_approvals(struct db *db, const char *public_url, struct gh_error
     int64_t now = time_now_ms(), seq;
     json_t *payload = json_pack("{s:s, s:s}", "title", "Payments API memory leak", "error",
                                 "heap grows 40 MB/h on payments-api since 2.31");
-    struct event_in ev = {"demo-1", "error.detected", "mission-789", "inc-2231", "demo",
-                          now - 3600000, payload, NULL};
+    struct event_in ev = {"demo-1", "error.detected", "mission-789", "inc-2231",
+                          "demo",   now - 3600000,    payload,       NULL};
     enum event_outcome outcome;
     int waiting = 0, rc;
 
@@ -76,7 +99,7 @@ static int demo_approvals(struct db *db, const char *public_url, struct gh_error
         struct approval_actor alice = {"alice", ROLE_REQUESTER, public_url, at};
         json_t *params = json_loads(r->params, 0, NULL), *a = NULL;
         struct approval_input in = {r->action_type, r->target, r->reason, "mission-789",
-                                    r->tier, params, 86400};
+                                    r->tier,        params,    86400};
         int replayed;
 
         rc = approval_create(db, &alice, &in, NULL, &a, &replayed, err);

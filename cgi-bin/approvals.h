@@ -11,7 +11,7 @@ struct approval_actor approval_actor_of(struct request_ctx *ctx);
 void approval_filter_read(struct request_ctx *ctx, struct approval_filter *f,
                           struct field_errors *e);
 
-/* Fill a list row (templates/approval_row.tpl) from an approval object. */
-void approval_row_fill(struct tpl_dict *row, json_t *a, int64_t now_ms);
+/* Fill templates/approval_list.tpl (included once) with a row per approval of list. */
+void approval_list_fill(struct tpl_dict *list_tpl, json_t *list, int64_t now_ms);
 
 #endif

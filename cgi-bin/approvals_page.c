@@ -54,7 +54,7 @@ static void fill_basics(struct tpl_dict *d, json_t *a)
         tpl_set(tpl_section(d, "MISSION"), "MISSION_ID", str(a, "mission_id"));
 }
 
-void approval_row_fill(struct tpl_dict *row, json_t *a, int64_t now_ms)
+static void approval_row_fill(struct tpl_dict *row, json_t *a, int64_t now_ms)
 {
     const char *status = str(a, "status");
     char span[TIME_SPAN_LEN], text[TIME_SPAN_LEN + 16];
@@ -80,19 +80,19 @@ void approval_row_fill(struct tpl_dict *row, json_t *a, int64_t now_ms)
     }
 }
 
-/* One section of the list page: its rows, and a link to its next page. */
-static void fill_section(struct tpl_dict *section, json_t *list, const char *next,
-                         const struct approval_filter *f, int64_t now_ms)
+void approval_list_fill(struct tpl_dict *list_tpl, json_t *list, int64_t now_ms)
 {
     json_t *a;
     size_t i;
 
-    json_array_foreach(list, i, a)
-    {
-        struct tpl_dict *item =
-            tpl_include(tpl_section(section, "ROW"), "ITEM", "approval_row.tpl");
-        approval_row_fill(item, a, now_ms);
-    }
+    json_array_foreach(list, i, a) approval_row_fill(tpl_section(list_tpl, "ROW"), a, now_ms);
+}
+
+/* One section of the list page: its rows, and a link to its next page. */
+static void fill_section(struct tpl_dict *section, json_t *list, const char *next,
+                         const struct approval_filter *f, int64_t now_ms)
+{
+    approval_list_fill(tpl_include(section, "LIST", "approval_list.tpl"), list, now_ms);
     if (json_array_size(list) == 0)
         tpl_show(section, "EMPTY");
     if (next[0]) {

@@ -19,8 +19,7 @@ void page_home(struct request_ctx *ctx)
     int64_t now = time_now_ms(), count;
     struct gh_error err;
     struct db *db;
-    json_t *oldest, *a;
-    size_t i;
+    json_t *oldest;
 
     if ((db = ctx_db(ctx, &err)) == NULL || approvals_pending_count(db, &any, &count, &err) != 0 ||
         (oldest = approvals_pending(db, &any, NULL, OLDEST_SHOWN, next, &err)) == NULL) {
@@ -31,8 +30,7 @@ void page_home(struct request_ctx *ctx)
     tpl_set(content, "VERSION", GATEHOUSE_VERSION);
     d = tpl_section(content, count ? "WAITING" : "NONE_WAITING");
     tpl_set_int(d, "COUNT", count);
-    json_array_foreach(oldest, i, a)
-        approval_row_fill(tpl_include(tpl_section(d, "ROW"), "ITEM", "approval_row.tpl"), a, now);
+    approval_list_fill(tpl_include(d, "LIST", "approval_list.tpl"), oldest, now);
     if (next[0])
         tpl_show(d, "MORE");
     json_decref(oldest);

@@ -67,8 +67,7 @@ void api_missions_get(struct request_ctx *ctx)
     struct db *db = ctx_db(ctx, &err);
     json_t *m = db ? mission_get(db, id, &err) : NULL, *approvals = NULL;
 
-    if (m == NULL ||
-        (approvals = approvals_list(db, &of_mission, NULL, 200, next, &err)) == NULL) {
+    if (m == NULL || (approvals = approvals_list(db, &of_mission, NULL, 200, next, &err)) == NULL) {
         json_decref(m);
         reply_gh_error(ctx, &err);
         return;

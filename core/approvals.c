@@ -160,6 +160,23 @@ static json_t *approval_json(struct db *db, sqlite3_stmt *st)
                      execution ? execution : json_null());
 }
 
+/*
+ * The list pages' view of the row st is on: the approval object without
+ * params, votes and execution, which lists never show (and which would
+ * cost a query and a parse per row).
+ */
+static json_t *approval_summary_json(sqlite3_stmt *st)
+{
+    return json_pack("{s:I, s:s, s:s, s:i, s:o, s:s, s:s, s:s, s:s, s:o, s:o}", "id",
+                     (json_int_t)sqlite3_column_int64(st, 0), "action_type",
+                     sqlite3_column_text(st, 1), "target", sqlite3_column_text(st, 2), "tier",
+                     sqlite3_column_int(st, 3), "mission_id", text_or_null(st, 5), "status",
+                     sqlite3_column_text(st, 7), "requested_by", sqlite3_column_text(st, 8),
+                     "created_at", sqlite3_column_text(st, 9), "expires_at",
+                     sqlite3_column_text(st, 10), "decided_at", text_or_null(st, 13), "decided_by",
+                     text_or_null(st, 14));
+}
+
 json_t *approval_get(struct db *db, int64_t id, struct gh_error *err)
 {
     static const char sql[] = "SELECT " APPROVAL_COLUMNS " FROM approvals WHERE id = :id";
@@ -563,8 +580,8 @@ int idempotency_prune(struct db *db, int64_t before_ms, int *count, struct gh_er
 /* ---- lists ---- */
 
 /* Read a page from st (bound, on APPROVAL_COLUMNS): at most limit items; more = another row. */
-static json_t *read_page(struct db *db, sqlite3_stmt *st, int limit, int *more, int64_t *last_id,
-                         int64_t *last_ms, struct gh_error *err)
+static json_t *read_page(struct db *db, sqlite3_stmt *st, int full, int limit, int *more,
+                         int64_t *last_id, int64_t *last_ms, struct gh_error *err)
 {
     json_t *list = json_array();
     int rc;
@@ -575,7 +592,7 @@ static json_t *read_page(struct db *db, sqlite3_stmt *st, int limit, int *more, 
             *more = 1;
             break;
         }
-        json_array_append_new(list, approval_json(db, st));
+        json_array_append_new(list, full ? approval_json(db, st) : approval_summary_json(st));
         *last_id = sqlite3_column_int64(st, 0);
         *last_ms = sqlite3_column_int64(st, 16);
     }
@@ -641,7 +658,7 @@ json_t *approvals_list(struct db *db, const struct approval_filter *f, const cha
         gh_fail(err, GH_INTERNAL, "database error");
         return NULL;
     }
-    list = read_page(db, st, limit, &more, &last_id, &last_ms, err);
+    list = read_page(db, st, 1, limit, &more, &last_id, &last_ms, err);
     if (list && more)
         snprintf(next, APPROVAL_CURSOR_LEN, "%lld", (long long)last_id);
     return list;
@@ -671,7 +688,7 @@ json_t *approvals_pending(struct db *db, const struct approval_filter *f, const 
         gh_fail(err, GH_INTERNAL, "database error");
         return NULL;
     }
-    list = read_page(db, st, limit, &more, &last_id, &last_ms, err);
+    list = read_page(db, st, 0, limit, &more, &last_id, &last_ms, err);
     if (list && more)
         snprintf(next, APPROVAL_CURSOR_LEN, "%lld", (long long)last_id);
     return list;
@@ -704,7 +721,7 @@ json_t *approvals_decided(struct db *db, const struct approval_filter *f, const 
         gh_fail(err, GH_INTERNAL, "database error");
         return NULL;
     }
-    list = read_page(db, st, limit, &more, &last_id, &last_ms, err);
+    list = read_page(db, st, 0, limit, &more, &last_id, &last_ms, err);
     if (list && more)
         snprintf(next, APPROVAL_CURSOR_LEN, "%lld.%lld", (long long)last_ms, (long long)last_id);
     return list;
@@ -716,12 +733,40 @@ int approvals_pending_count(struct db *db, const struct approval_filter *f, int6
     static const char sql[] =
         "SELECT count(*) FROM approvals INDEXED BY approvals_by_status WHERE status = 'pending'"
         " AND (:mission IS NULL OR mission_id = :mission) AND (:tier = 0 OR tier = :tier)";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    /*
+     * The unfiltered count heads every list page and the dashboard, and
+     * counting walks every pending entry of the index. Every change of an
+     * approval records an event, which moves the events epoch: a count
+     * taken under an epoch holds until it moves. The epoch is read before
+     * counting, so a commit racing the count only causes a recount.
+     */
+    static __thread struct {
+        const struct db *db;
+        uint64_t epoch;
+        int64_t count;
+        int valid;
+    } cached;
+    int unfiltered = f->mission_id == NULL && f->tier == 0;
+    uint64_t epoch = db_events_epoch(db);
+    sqlite3_stmt *st;
     int rc = -1;
 
+    if (unfiltered && cached.valid && cached.db == db && cached.epoch == epoch) {
+        *count = cached.count;
+        return 0;
+    }
+    st = db_prepare(db, sql);
     if (st && db_bind_list(st, "ti", ":mission", f->mission_id, ":tier", (int64_t)f->tier) == 0)
         rc = db_step(db, st, err);
     *count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     db_reset(st);
-    return rc == SQLITE_ROW ? 0 : gh_fail(err, GH_INTERNAL, "database error");
+    if (rc != SQLITE_ROW)
+        return gh_fail(err, GH_INTERNAL, "database error");
+    if (unfiltered) {
+        cached.db = db;
+        cached.epoch = epoch;
+        cached.count = *count;
+        cached.valid = 1;
+    }
+    return 0;
 }

@@ -117,10 +117,14 @@ struct approval_filter {
 /* Newest first (the API's list). A cursor this API did not give out is GH_INVALID. */
 json_t *approvals_list(struct db *db, const struct approval_filter *f, const char *cursor,
                        int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err);
-/* Pending requests, oldest first (the page's first part); f->status is ignored. */
+/*
+ * The list pages' parts, as summaries: approval objects without params,
+ * votes and execution. Pending requests, oldest first (f->status is
+ * ignored):
+ */
 json_t *approvals_pending(struct db *db, const struct approval_filter *f, const char *cursor,
                           int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err);
-/* Decided requests, most recently decided first (the page's second part). */
+/* and decided requests, most recently decided first. */
 json_t *approvals_decided(struct db *db, const struct approval_filter *f, const char *cursor,
                           int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err);
 /* How many pending requests f lets through (f->status is ignored). */

@@ -10,6 +10,9 @@ extern "C" {
 #include <ctemplate/template.h>
 #include <dirent.h>
 #include <new>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <string>
 
 using ctemplate::TemplateDictionary;
@@ -63,29 +66,70 @@ void tpl_dict_free(struct tpl_dict *d)
     delete dict(d);
 }
 
+/*
+ * Keys. ctemplate registers every key it is handed as a plain string in a
+ * process-wide id-to-name map, under a reader-writer lock, on every
+ * SetValue and AddSectionDictionary; with a pool of threads filling pages
+ * of a hundred rows that lock was the hottest spot of a page. A key given
+ * as a StaticTemplateString carries its id and skips the map. Keys are
+ * string literals, so each thread interns each key once, by address
+ * (checked against the text, so a reused buffer cannot alias).
+ */
+#define INTERNED_KEYS 256
+struct interned_key {
+    const char *key;                     /* the caller's literal */
+    ctemplate::StaticTemplateString sts; /* its text and id */
+};
+static thread_local struct interned_key interned[INTERNED_KEYS];
+
+static ctemplate::TemplateString key_of(const char *key)
+{
+    size_t len = strlen(key);
+    size_t h = (reinterpret_cast<uintptr_t>(key) >> 3) % INTERNED_KEYS;
+
+    for (size_t probe = 0; probe < INTERNED_KEYS; probe++, h = (h + 1) % INTERNED_KEYS) {
+        struct interned_key *k = &interned[h];
+        if (k->key == key && k->sts.do_not_use_directly_.length_ == len &&
+            memcmp(k->sts.do_not_use_directly_.ptr_, key, len) == 0)
+            return ctemplate::TemplateString(k->sts);
+        if (k->key == NULL) {
+            k->key = key;
+            k->sts.do_not_use_directly_.ptr_ = key;
+            k->sts.do_not_use_directly_.length_ = len;
+            k->sts.do_not_use_directly_.id_ = 0;
+            ctemplate::StaticTemplateStringInitializer computes_the_id(&k->sts);
+            return ctemplate::TemplateString(k->sts);
+        }
+    }
+    return ctemplate::TemplateString(key, len); /* full: the slow, locked way */
+}
+
 void tpl_set(struct tpl_dict *d, const char *key, const char *value)
 {
-    dict(d)->SetValue(key, value ? value : "");
+    dict(d)->SetValue(key_of(key), value ? value : "");
 }
 
 void tpl_set_int(struct tpl_dict *d, const char *key, long long value)
 {
-    dict(d)->SetValue(key, std::to_string(value));
+    char text[24];
+
+    snprintf(text, sizeof(text), "%lld", value);
+    dict(d)->SetValue(key_of(key), text);
 }
 
 struct tpl_dict *tpl_section(struct tpl_dict *d, const char *name)
 {
-    return wrap(dict(d)->AddSectionDictionary(name));
+    return wrap(dict(d)->AddSectionDictionary(key_of(name)));
 }
 
 void tpl_show(struct tpl_dict *d, const char *name)
 {
-    dict(d)->ShowSection(name);
+    dict(d)->ShowSection(key_of(name));
 }
 
 struct tpl_dict *tpl_include(struct tpl_dict *d, const char *name, const char *file)
 {
-    TemplateDictionary *sub = dict(d)->AddIncludeDictionary(name);
+    TemplateDictionary *sub = dict(d)->AddIncludeDictionary(key_of(name));
 
     sub->SetFilename(file);
     return wrap(sub);

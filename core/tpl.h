@@ -24,6 +24,10 @@ int tpl_init(const char *dir, struct gh_error *err);
 /* A new top-level dictionary; free it with tpl_dict_free(). */
 struct tpl_dict *tpl_dict_new(void);
 void tpl_dict_free(struct tpl_dict *d);
+/*
+ * Keys and section names must be string literals (or otherwise live as long
+ * as the process): each thread interns them once, by address.
+ */
 /* Set {{KEY}} to value (copied). */
 void tpl_set(struct tpl_dict *d, const char *key, const char *value);
 void tpl_set_int(struct tpl_dict *d, const char *key, long long value);

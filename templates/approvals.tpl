@@ -13,13 +13,13 @@
 {{#PENDING}}<section id="pending" data-live aria-labelledby="pending-title">
   <h2 id="pending-title">Waiting for a decision <span class="count">{{COUNT}}</span></h2>
   {{#EMPTY}}<p class="hint">Nothing is waiting for a decision.</p>{{/EMPTY}}
-  <ul class="approvals">{{#ROW}}{{>ITEM}}{{/ROW}}</ul>
+  {{>LIST}}
   {{#MORE}}<p><a href="/approvals?status={{STATUS}}&amp;tier={{TIER}}&amp;mission_id={{MISSION_ID}}&amp;pending_cursor={{CURSOR}}">More waiting requests</a></p>{{/MORE}}
 </section>{{/PENDING}}
 {{#DECIDED}}<section id="decided" data-live aria-labelledby="decided-title">
   <h2 id="decided-title">Recent decisions</h2>
   {{#EMPTY}}<p class="hint">No decisions yet.</p>{{/EMPTY}}
-  <ul class="approvals">{{#ROW}}{{>ITEM}}{{/ROW}}</ul>
+  {{>LIST}}
   {{#MORE}}<p><a href="/approvals?status={{STATUS}}&amp;tier={{TIER}}&amp;mission_id={{MISSION_ID}}&amp;decided_cursor={{CURSOR}}">Earlier decisions</a></p>{{/MORE}}
 </section>{{/DECIDED}}
 </div>

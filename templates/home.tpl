@@ -2,7 +2,7 @@
 <section class="card" id="pending-summary">
   {{#WAITING}}<h2><a href="/approvals?status=pending">{{COUNT}} waiting for a decision</a></h2>
   <p class="hint">The oldest first:</p>
-  <ul class="approvals">{{#ROW}}{{>ITEM}}{{/ROW}}</ul>
+  {{>LIST}}
   {{#MORE}}<p><a href="/approvals?status=pending">All waiting requests</a></p>{{/MORE}}{{/WAITING}}
   {{#NONE_WAITING}}<h2>Nothing is waiting for a decision</h2>
   <p><a href="/approvals">Recent decisions</a></p>{{/NONE_WAITING}}

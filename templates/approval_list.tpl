@@ -1,7 +1,7 @@
-{{%AUTOESCAPE context="HTML"}}<li class="approval-row status-{{STATUS}}" id="approval-{{ID}}">
+{{%AUTOESCAPE context="HTML"}}<ul class="approvals">{{#ROW}}<li class="approval-row status-{{STATUS}}" id="approval-{{ID}}">
   <a href="/approvals/{{ID}}">
     <span class="row-head"><span class="badge tier-{{TIER}}">Tier {{TIER}}</span> <span class="badge status-{{STATUS}}">{{STATUS}}</span> <span class="num">#{{ID}}</span></span>
     <strong class="action">{{ACTION_TYPE}}</strong> <span class="target">{{TARGET}}</span>
     <span class="meta">by {{REQUESTED_BY}}{{#WAITING}} · waiting {{WAITED}} · <span class="expires{{#SOON}} soon{{/SOON}}">{{EXPIRES}}</span>{{/WAITING}}{{#DECIDED}} · {{STATUS}} {{AGO}} ago{{#BY}} by {{WHO}}{{/BY}}{{/DECIDED}}{{#MISSION}} · mission {{MISSION_ID}}{{/MISSION}}</span>
   </a>
-</li>
+</li>{{/ROW}}</ul>
