@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -17,6 +16,7 @@
 #include "log.h"
 #include "migrations.h"
 #include "timeutil.h"
+#include "wlock.h"
 
 static void log_sql_error(struct db *db, const char *what, const char *sql, int rc)
 {
@@ -105,6 +105,7 @@ int db_open(struct db *db, const char *path, const struct db_options *opt, struc
         }
         db->epoch = map;
     }
+    db->wqueue = wlock_queue_of(db->lock_fd);
     buf_free(&lockpath);
     return 0;
 fail:
@@ -340,37 +341,22 @@ int db_write(struct db *db, const char *sql, int *changes, int64_t *rowid, struc
     return db_commit(db, err);
 }
 
-/*
- * Take the inter-process write lock, waiting at most busy_timeout_ms.
- * flock() has no timeout, so poll with a short, growing sleep: writes are
- * short and the first try almost always succeeds.
- */
+/* Take the write lock (see wlock.h), waiting at most busy_timeout_ms. */
 static int write_lock(struct db *db, struct gh_error *err)
 {
-    int64_t deadline = time_mono_ns() + (int64_t)db->busy_timeout_ms * 1000000;
-    long sleep_ns = 20000;
-
-    for (;;) {
-        if (flock(db->lock_fd, LOCK_EX | LOCK_NB) == 0)
-            return 0;
-        if (errno != EWOULDBLOCK && errno != EINTR) {
-            log_error("flock(%s-wlock): %s", db->path, strerror(errno));
-            return gh_fail(err, GH_INTERNAL, "database error");
-        }
-        if (time_mono_ns() >= deadline) {
-            log_warn("write lock of %s still held after %d ms", db->path, db->busy_timeout_ms);
-            return gh_fail(err, GH_UNAVAILABLE, "the database is busy; try again");
-        }
-        struct timespec ts = {0, sleep_ns};
-        nanosleep(&ts, NULL);
-        if (sleep_ns < 2000000)
-            sleep_ns *= 2;
+    if (wlock_acquire(db->wqueue, db->lock_fd, db->busy_timeout_ms) == 0)
+        return 0;
+    if (errno == ETIMEDOUT) {
+        log_warn("write lock of %s still held after %d ms", db->path, db->busy_timeout_ms);
+        return gh_fail(err, GH_UNAVAILABLE, "the database is busy; try again");
     }
+    log_error("write lock of %s: %s", db->path, strerror(errno));
+    return gh_fail(err, GH_INTERNAL, "database error");
 }
 
 static void write_unlock(struct db *db)
 {
-    flock(db->lock_fd, LOCK_UN);
+    wlock_release(db->wqueue, db->lock_fd);
 }
 
 int db_begin_write(struct db *db, struct gh_error *err)

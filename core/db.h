@@ -7,8 +7,8 @@
  * races a commit that resets the WAL (fixed upstream in 3.51.3), so
  * Gatehouse never lets the two overlap: every write transaction holds an
  * exclusive lock on "<database>-wlock" (flock, so it holds across threads
- * and processes alike) from BEGIN IMMEDIATE until after COMMIT, and the only
- * checkpoint, run by db_commit() when the WAL has grown past the configured
+ * and processes alike; see wlock.h for how it is waited for) from BEGIN IMMEDIATE until after
+ * COMMIT, and the only checkpoint, run by db_commit() when the WAL has grown past the configured
  * number of pages, happens while that lock is still held. Closing a
  * connection never checkpoints either.
  *
@@ -39,17 +39,18 @@ struct db_cached {
 };
 
 struct db {
-    sqlite3 *conn;        /* the SQLite connection */
-    char *path;           /* the database file */
-    int lock_fd;          /* open "<path>-wlock", flocked by writers */
-    uint64_t *epoch;      /* counters mapped from the write-lock file, shared by all
-                             processes: [0] access epoch, [1] events epoch */
-    int events_added;     /* this transaction stored events: bump [1] on commit */
-    int busy_timeout_ms;  /* how long to wait for the write lock */
-    int checkpoint_pages; /* checkpoint when the WAL exceeds this */
-    int wal_pages;        /* WAL size after the last commit, in pages */
-    int checkpoint_after; /* checkpoint once wal_pages reaches this */
-    int in_write;         /* inside db_begin_write .. commit/rollback */
+    sqlite3 *conn;              /* the SQLite connection */
+    char *path;                 /* the database file */
+    int lock_fd;                /* open "<path>-wlock", flocked by writers */
+    struct wlock_queue *wqueue; /* this process's writers of the same file queue here */
+    uint64_t *epoch;            /* counters mapped from the write-lock file, shared by all
+                                   processes: [0] access epoch, [1] events epoch */
+    int events_added;           /* this transaction stored events: bump [1] on commit */
+    int busy_timeout_ms;        /* how long to wait for the write lock */
+    int checkpoint_pages;       /* checkpoint when the WAL exceeds this */
+    int wal_pages;              /* WAL size after the last commit, in pages */
+    int checkpoint_after;       /* checkpoint once wal_pages reaches this */
+    int in_write;               /* inside db_begin_write .. commit/rollback */
     struct db_cached cache[DB_STMT_CACHE]; /* hot statements */
     int ncache;                            /* entries in use in cache */
 };

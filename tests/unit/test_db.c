@@ -237,11 +237,103 @@ static void without_checkpoints_the_wal_grows(void)
         check_fail(__FILE__, __LINE__, "WAL is only %ld bytes without checkpoints", wal);
 }
 
+/*
+ * Holds the write lock until told to let go: from another thread of this
+ * process (the process queue) or from another process (flock itself).
+ */
+struct holder {
+    int go[2];   /* the holder reads one byte here, then commits */
+    int held[2]; /* the holder writes one byte here once it holds the lock */
+};
+
+static void hold_write_lock(struct holder *h)
+{
+    struct db db;
+    struct db_options opt = {0, 5000, 1000};
+    struct gh_error err;
+    char c = 'h';
+
+    if (db_open(&db, dbpath, &opt, &err) != 0 || db_begin_write(&db, &err) != 0)
+        c = 'x';
+    if (write(h->held[1], &c, 1) != 1 || read(h->go[0], &c, 1) != 1)
+        c = 'x';
+    usleep(100000); /* so that the other writer is already waiting */
+    if (db.in_write)
+        db_commit(&db, &err);
+    db_close(&db);
+}
+
+static void *hold_in_thread(void *arg)
+{
+    hold_write_lock(arg);
+    return NULL;
+}
+
+/* A writer gives up after busy_timeout_ms, and gets the lock once it is let go. */
+static void writer_waits_for_holder(int other_process)
+{
+    struct holder h;
+    struct db db;
+    struct db_options quick = {0, 150, 1000};
+    struct gh_error err;
+    pthread_t thread;
+    pid_t kid = -1;
+    int status;
+    char c = 0;
+
+    CHECK_INT(open_db(&db, 1000), 0);
+    db_close(&db);
+    CHECK(pipe(h.go) == 0 && pipe(h.held) == 0);
+    if (other_process) {
+        kid = fork();
+        if (kid == 0) {
+            hold_write_lock(&h);
+            _exit(0);
+        }
+    } else
+        pthread_create(&thread, NULL, hold_in_thread, &h);
+    CHECK(read(h.held[0], &c, 1) == 1 && c == 'h');
+
+    CHECK_INT(db_open(&db, dbpath, &quick, &err), 0);
+    CHECK_INT(db_begin_write(&db, &err), -1);
+    CHECK_INT(err.kind, GH_UNAVAILABLE);
+    db_close(&db);
+
+    /* Let go while this writer is already blocked waiting. */
+    struct db_options patient = {0, 10000, 1000};
+    CHECK_INT(db_open(&db, dbpath, &patient, &err), 0);
+    CHECK(write(h.go[1], "g", 1) == 1);
+    CHECK_INT(db_begin_write(&db, &err), 0);
+    CHECK_INT(db_commit(&db, &err), 0);
+    db_close(&db);
+    if (other_process) {
+        waitpid(kid, &status, 0);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    } else
+        pthread_join(thread, NULL);
+    close(h.go[0]);
+    close(h.go[1]);
+    close(h.held[0]);
+    close(h.held[1]);
+}
+
+static void writer_waits_for_a_thread(void)
+{
+    writer_waits_for_holder(0);
+}
+
+static void writer_waits_for_a_process(void)
+{
+    writer_waits_for_holder(1);
+}
+
 const struct unit_test db_tests[] = {
     {"db: migrations apply once", migrations_apply_once},
     {"db: a missing database is unavailable", a_missing_database_is_unavailable},
     {"db: WAL, FULL sync, foreign keys, no mmap, defensive", connections_are_configured},
     {"db: rollback leaves nothing; failing SQL is an error", rollback_leaves_nothing},
+    {"db: the write lock times out, then passes from a thread", writer_waits_for_a_thread},
+    {"db: the write lock times out, then passes from a process", writer_waits_for_a_process},
     {"db: WAL bounded under sustained writes (threads + processes)",
      wal_stays_bounded_under_sustained_writes},
     {"db: control: sustained writes without checkpoints grow the WAL",

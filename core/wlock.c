@@ -1,0 +1,147 @@
+/* The write lock: a process queue, then a blocking flock() (see wlock.h). */
+#include "wlock.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* glibc before 2.41 has the field but not its documented name. */
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+/* Distinct lock files one process queues for; past this (only test programs
+   open that many databases) a file's writers go straight to flock(). */
+#define WLOCK_FILES 32
+
+struct wlock_queue {
+    dev_t dev;
+    ino_t ino;
+    pthread_mutex_t mutex;
+};
+
+static struct wlock_queue queues[WLOCK_FILES];
+static int nqueues;
+static pthread_mutex_t queues_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+
+struct wlock_queue *wlock_queue_of(int fd)
+{
+    struct wlock_queue *q = NULL;
+    struct stat st;
+
+    if (fstat(fd, &st) != 0)
+        return NULL;
+    pthread_mutex_lock(&queues_lock);
+    for (int i = 0; i < nqueues && !q; i++)
+        if (queues[i].dev == st.st_dev && queues[i].ino == st.st_ino)
+            q = &queues[i];
+    if (!q && nqueues < WLOCK_FILES) {
+        q = &queues[nqueues++];
+        q->dev = st.st_dev;
+        q->ino = st.st_ino;
+        pthread_mutex_init(&q->mutex, NULL);
+    }
+    pthread_mutex_unlock(&queues_lock);
+    return q;
+}
+
+static void on_tick(int sig)
+{
+    (void)sig; /* only here to make flock() return EINTR */
+}
+
+static void install_handler(void)
+{
+    struct sigaction sa = {0};
+
+    sa.sa_handler = on_tick;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: flock() must return */
+    sigaction(WLOCK_SIGNAL, &sa, NULL);
+}
+
+static int passed(const struct timespec *deadline)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > deadline->tv_sec ||
+           (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+/* Block in flock() until it succeeds or the deadline passes. */
+static int flock_until(int fd, const struct timespec *deadline)
+{
+    const long tick_ns = WLOCK_TICK_MS * 1000000L;
+    struct itimerspec ticks = {{0, tick_ns}, {0, tick_ns}};
+    struct sigevent sev = {0};
+    sigset_t sig, old;
+    timer_t timer;
+    int rc, saved;
+
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return 0;
+    if (errno != EWOULDBLOCK)
+        return -1;
+    pthread_once(&handler_once, install_handler);
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = WLOCK_SIGNAL;
+    sev.sigev_notify_thread_id = gettid();
+    if (timer_create(CLOCK_MONOTONIC, &sev, &timer) != 0)
+        return -1;
+    sigemptyset(&sig);
+    sigaddset(&sig, WLOCK_SIGNAL);
+    pthread_sigmask(SIG_UNBLOCK, &sig, &old);
+    timer_settime(timer, 0, &ticks, NULL);
+    while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
+        if (passed(deadline)) {
+            errno = ETIMEDOUT;
+            break;
+        }
+    saved = errno;
+    /* A tick still pending is delivered here, on the way out of these calls,
+       where it interrupts nothing. */
+    timer_delete(timer);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = saved;
+    return rc;
+}
+
+int wlock_acquire(struct wlock_queue *q, int fd, int timeout_ms)
+{
+    struct timespec deadline;
+    int rc;
+
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    if (q && (rc = pthread_mutex_clocklock(&q->mutex, CLOCK_MONOTONIC, &deadline)) != 0) {
+        errno = rc;
+        return -1;
+    }
+    if (flock_until(fd, &deadline) != 0) {
+        int saved = errno;
+        if (q)
+            pthread_mutex_unlock(&q->mutex);
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}
+
+void wlock_release(struct wlock_queue *q, int fd)
+{
+    flock(fd, LOCK_UN);
+    if (q)
+        pthread_mutex_unlock(&q->mutex);
+}
