@@ -322,7 +322,46 @@ static void fill_decision(struct request_ctx *ctx, struct tpl_dict *content, jso
         tpl_set(tpl_section(content, "CANCEL"), "CSRF", ctx->who.csrf);
 }
 
-/* The request page; message (may be NULL) says what just happened or why it did not. */
+/*
+ * The confirmation for ?done=what (after a vote or a cancel), or NULL when
+ * it would not be true: the viewer did not vote that way, or the request
+ * has moved on since (a link with ?done= can be opened by anyone, any time).
+ */
+static const char *done_message(const char *what, const struct approval_facts *f,
+                                const char *viewer, json_t *a)
+{
+    static const struct {
+        const char *what;
+        enum approval_status status;
+        int approve; /* the viewer's vote; -1: the viewer decided it (cancel) */
+        const char *text;
+    } done[] = {
+        {"granted", APPROVAL_APPROVED, 1,
+         "You approved this request: it is granted and the executor is being told."},
+        {"voted", APPROVAL_PENDING, 1,
+         "Your approval is counted; the request still needs another approver."},
+        {"denied", APPROVAL_DENIED, 0, "You denied this request."},
+        {"cancelled", APPROVAL_CANCELLED, -1, "You cancelled this request."},
+    };
+
+    for (size_t i = 0; what && i < sizeof(done) / sizeof(done[0]); i++) {
+        if (strcmp(what, done[i].what) != 0 || f->status != done[i].status)
+            continue;
+        if (done[i].approve < 0) {
+            const char *by = str(a, "decided_by");
+            return by && strcmp(by, viewer) == 0 ? done[i].text : NULL;
+        }
+        for (int v = 0; v < f->nvotes; v++)
+            if (strcmp(f->votes[v].voter, viewer) == 0 && f->votes[v].approve == done[i].approve)
+                return done[i].text;
+    }
+    return NULL;
+}
+
+/*
+ * The request page. message (may be NULL) says why an action did not
+ * happen; without one, ?done= may confirm what did.
+ */
 static void approval_page(struct request_ctx *ctx, int status, const char *message,
                           const char *kind)
 {
@@ -377,6 +416,9 @@ static void approval_page(struct request_ctx *ctx, int status, const char *messa
         if (str(a, "decided_by"))
             tpl_set(tpl_section(d, "BY"), "WHO", str(a, "decided_by"));
     }
+    if (!message &&
+        (message = done_message(http_param(ctx->req, "done"), &f, ctx->who.username, a)) != NULL)
+        kind = "good";
     if (message) {
         d = tpl_section(content, "MESSAGE");
         tpl_set(d, "TEXT", message);
@@ -398,19 +440,6 @@ static void approval_page(struct request_ctx *ctx, int status, const char *messa
  */
 void page_approval(struct request_ctx *ctx)
 {
-    static const char *const done[][2] = {
-        {"granted", "You approved this request: it is granted and the executor is being told."},
-        {"voted", "Your approval is counted; the request still needs another approver."},
-        {"denied", "You denied this request."},
-        {"cancelled", "You cancelled this request."},
-    };
-    const char *d = http_param(ctx->req, "done");
-
-    for (size_t i = 0; d && i < sizeof(done) / sizeof(done[0]); i++)
-        if (strcmp(d, done[i][0]) == 0) {
-            approval_page(ctx, 200, done[i][1], "good");
-            return;
-        }
     approval_page(ctx, 200, NULL, NULL);
 }
 

@@ -9,6 +9,9 @@
   var root = document.querySelector('[data-live-approvals]');
   if (!root || !window.EventSource || !window.fetch || !window.DOMParser) return;
   var only = root.getAttribute('data-approval-id');
+  // The page's own address: after a refused vote the address bar shows the
+  // form's target, and a confirmation (?done=) is only true until a change.
+  var src = root.getAttribute('data-src') || location.href;
   var timer = null;
 
   function busy(el) {
@@ -21,7 +24,7 @@
 
   function refresh() {
     timer = null;
-    fetch(location.href, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
+    fetch(src, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, 'text/html');

@@ -1,11 +1,11 @@
 {{%AUTOESCAPE context="HTML"}}<p><a href="/approvals">All approvals</a></p>
-<div id="approval-live" data-live-approvals data-approval-id="{{ID}}" data-last="{{LAST_SEQ}}">
+<div id="approval-live" data-live-approvals data-approval-id="{{ID}}" data-src="/approvals/{{ID}}" data-last="{{LAST_SEQ}}">
 <header class="approval-head" id="head" data-live>
   <p class="row-head"><span class="badge tier-{{TIER}}">Tier {{TIER}}</span> <span class="badge status-{{STATUS}}" id="status">{{STATUS}}</span> <span class="num">#{{ID}}</span></p>
   <h1><span class="action">{{ACTION_TYPE}}</span> <span class="target">{{TARGET}}</span></h1>
 </header>
-{{#MESSAGE}}<p class="message {{KIND}}" role="alert">{{TEXT}}</p>{{/MESSAGE}}
 <section id="decision" data-live class="card decision status-{{STATUS}}">
+  {{#MESSAGE}}<p class="message {{KIND}}" role="alert">{{TEXT}}</p>{{/MESSAGE}}
   {{#NEEDS}}<p class="needs"><strong>Still needed:</strong> {{TEXT}}</p>{{/NEEDS}}
   {{#OUTCOME}}<p class="outcome"><strong>{{TEXT}}</strong></p>{{/OUTCOME}}
   {{#NOTICE}}<p class="notice">{{TEXT}}</p>{{/NOTICE}}
