@@ -64,6 +64,24 @@ static int fcgi_flush(void *ctx)
 
 static const struct http_io fcgi_io = {fcgi_read, fcgi_write, fcgi_abandon, fcgi_flush};
 
+/*
+ * FCGX_Finish_r leaves unread request body on a kept connection — at the
+ * least the empty record that ends it — and the next FCGX_Accept_r takes
+ * that for a protocol error and drops the connection, with nginx's next
+ * request already on it (a 502). So read the body to its end first. nginx
+ * has buffered the whole body before it sent the request, so this never
+ * waits on the client.
+ */
+static void finish(FCGX_Request *req)
+{
+    char sink[4096];
+
+    if (req->keepConnection && req->in)
+        while (FCGX_GetStr(sink, sizeof(sink), req->in) > 0)
+            ;
+    FCGX_Finish_r(req);
+}
+
 static void *serve(void *arg)
 {
     struct pool *pool = arg;
@@ -85,7 +103,7 @@ static void *serve(void *arg)
         }
         atomic_fetch_add(&pool->busy, 1);
         dispatch(pool->app, &t, req.envp, &fcgi_io, &req);
-        FCGX_Finish_r(&req);
+        finish(&req);
         atomic_fetch_sub(&pool->busy, 1);
     }
     thread_state_free(&t);
