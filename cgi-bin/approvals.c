@@ -48,9 +48,9 @@ void api_approvals_create(struct request_ctx *ctx)
         reply_gh_error(ctx, &err);
         goto out;
     }
-    if (replayed)
-        http_add_header(ctx->resp, "Idempotent-Replayed", "true");
     reply_json(ctx, 201, a);
+    if (replayed) /* after reply_json, which starts the response afresh */
+        http_add_header(ctx->resp, "Idempotent-Replayed", "true");
 out:
     field_errors_free(&e);
     json_decref(body);
@@ -74,7 +74,7 @@ void approval_filter_read(struct request_ctx *ctx, struct approval_filter *f,
         field_error(e, "mission_id", "must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$");
     if (http_param(ctx->req, "tier") && *http_param(ctx->req, "tier") == '\0')
         f->tier = 0;
-    else if (param_int(ctx, "tier", 1, 3, 0, &tier, e) == 0)
+    else if (param_int(ctx, "tier", 1, 3, 0, &tier, e) >= 0)
         f->tier = (int)tier;
 }
 

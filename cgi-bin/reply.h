@@ -42,8 +42,9 @@ void reply_gh_error(struct request_ctx *ctx, const struct gh_error *err);
 json_t *request_json_body(struct request_ctx *ctx);
 
 /*
- * A query parameter as an integer in [min, max]: def when absent; a
- * problem recorded in e (and -1) when present but not such an integer.
+ * A query parameter as an integer in [min, max]: 1 with *out set when
+ * given, 0 with *out = def when absent; -1 with a problem recorded in e
+ * when present but not such an integer.
  */
 int param_int(struct request_ctx *ctx, const char *name, long long min, long long max,
               long long def, long long *out, struct field_errors *e);
