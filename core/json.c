@@ -58,7 +58,11 @@ json_t *json_body_parse(const char *body, size_t len, struct gh_error *err)
     json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 
     if (v == NULL) {
-        gh_fail(err, GH_INVALID, "the body is not valid JSON: %s (line %d, column %d)", jerr.text,
+        /* jansson's own text for this one names its option flag. */
+        const char *why = json_error_code(&jerr) == json_error_null_character
+                              ? "strings may not contain \\u0000"
+                              : jerr.text;
+        gh_fail(err, GH_INVALID, "the body is not valid JSON: %s (line %d, column %d)", why,
                 jerr.line, jerr.column);
         return NULL;
     }

@@ -25,6 +25,8 @@ static void body_must_be_one_object(void)
     CHECK(json_body_parse("", 0, &err) == NULL);
     /* NUL inside a string would cut C strings short: the parser refuses it. */
     CHECK(json_body_parse("{\"a\":\"x\\u0000y\"}", 17, &err) == NULL);
+    CHECK_CONTAINS(err.message, "may not contain \\u0000");
+    CHECK(strstr(err.message, "JSON_") == NULL); /* no library internals */
 }
 
 static void unknown_fields_are_named(void)
