@@ -1014,6 +1014,26 @@ def test_vote_by_form_needs_the_csrf_token(ap):
     r = form_post(ap, cookie, "/approvals/%d/vote" % b["id"], {"verdict": "deny", "csrf": csrf})
     assert r.status == 303 and r.headers["location"].endswith("?done=denied")
     assert get(ap, b["id"])["status"] == "denied"
+    assert "You denied this request." in ap.get(r.headers["location"], headers={"Cookie": cookie}).text
+
+
+def test_a_confirmation_shows_only_while_it_is_true(ap):
+    """?done= is part of a link anyone can open, later too: the page confirms
+    only what the viewer did and what still holds."""
+    a = new(ap, tier=3)
+    carol, carol_csrf = login(ap, "carol")
+    bob, _ = login(ap, "bob")
+    confirmations = ("You approved", "Your approval is counted", "You denied", "You cancelled")
+    for what in ("granted", "voted", "denied", "cancelled", "bogus"):
+        page = ap.get("/approvals/%d?done=%s" % (a["id"], what), headers={"Cookie": bob})
+        assert page.status == 200 and not any(c in page.text for c in confirmations), what
+    r = form_post(ap, carol, "/approvals/%d/vote" % a["id"], {"verdict": "approve", "csrf": carol_csrf})
+    assert r.headers["location"].endswith("?done=voted")
+    assert "Your approval is counted" in ap.get(r.headers["location"], headers={"Cookie": carol}).text
+    assert "Your approval is counted" not in ap.get(r.headers["location"], headers={"Cookie": bob}).text
+    vote(ap, "bob", a["id"])  # now granted: carol's "still needs another approver" is no longer true
+    page = ap.get(r.headers["location"], headers={"Cookie": carol}).text
+    assert "Your approval is counted" not in page and "Approved; the last approval came from bob." in page
 
 
 def test_self_approval_by_form_is_a_readable_refusal(ap):
