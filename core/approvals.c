@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "events.h"
+#include "group_commit.h"
 #include "timeutil.h"
 #include "validate.h"
 
@@ -283,15 +284,16 @@ static int record_transition(struct db *db, const struct approval_actor *who, co
 }
 
 /*
- * Finish a write transaction: commit when rc is 0, else roll back. When
- * the change does not commit, the answer prepared in *out goes too.
+ * A transition's work: run it in a transaction shared with other requests
+ * (group commit; the work runs in its own savepoint, maybe on another
+ * thread's connection). When the change does not commit, the answer
+ * prepared in *out goes too.
  */
-static int finish(struct db *db, int rc, json_t **out, struct gh_error *err)
+static int run_transition(struct db *db, db_work_fn work, void *arg, json_t **out,
+                          struct gh_error *err)
 {
-    if (rc == 0 && db_commit(db, err) == 0)
+    if (db_write_grouped(db, work, arg, err) == 0)
         return 0;
-    if (rc != 0)
-        db_rollback(db);
     json_decref(*out);
     *out = NULL;
     return -1;
@@ -344,9 +346,16 @@ static int idempotency_remember(struct db *db, const struct approval_actor *who,
     return rc;
 }
 
-int approval_create(struct db *db, const struct approval_actor *who,
-                    const struct approval_input *in, const struct idempotency *idem, json_t **out,
-                    int *replayed, struct gh_error *err)
+struct create_work {
+    const struct approval_actor *who;
+    const struct approval_input *in;
+    const struct idempotency *idem;
+    const char *params; /* in->params as compact JSON */
+    json_t **out;
+    int *replayed;
+};
+
+static int create_work(struct db *db, void *arg, struct gh_error *err)
 {
     static const char sql[] =
         "INSERT INTO approvals (action_type, target, tier, reason, mission_id, params_json,"
@@ -355,54 +364,71 @@ int approval_create(struct db *db, const struct approval_actor *who,
         " VALUES (:action, :target, :tier, :reason, :mission, :params, :status, :by, :at,"
         " :expires_at, :expires_ms, :required, 0, :decided_at, nullif(:decided_ms, 0), "
         ":decided_by)";
+    const struct create_work *w = arg;
+    const struct approval_actor *who = w->who;
+    const struct approval_input *in = w->in;
     int64_t expires_ms = who->now_ms + in->expires_in_seconds * 1000, id;
     char at[TIME_RFC3339_LEN], expires_at[TIME_RFC3339_LEN];
     int granted = approval_is_granted(&(struct approval_facts){
         .tier = in->tier, .required_approvals = tier_required_approvals(in->tier)});
+    int rc;
+
+    time_format_rfc3339(who->now_ms, at);
+    time_format_rfc3339(expires_ms, expires_at);
+    if (w->idem && w->idem->key) {
+        rc = idempotency_lookup(db, who, w->idem, w->out, err);
+        if (rc != 0) { /* a replay changes nothing */
+            *w->replayed = rc == 1;
+            return rc == 1 ? 0 : -1;
+        }
+    }
+    rc = db_run(db, sql, NULL, err, "ttitttttttiitit", ":action", in->action_type, ":target",
+                in->target, ":tier", (int64_t)in->tier, ":reason", in->reason, ":mission",
+                in->mission_id, ":params", w->params, ":status", granted ? "approved" : "pending",
+                ":by", who->username, ":at", at, ":expires_at", expires_at, ":expires_ms",
+                expires_ms, ":required", (int64_t)tier_required_approvals(in->tier), ":decided_at",
+                granted ? at : NULL, ":decided_ms", granted ? who->now_ms : (int64_t)0,
+                ":decided_by", granted ? "system" : NULL);
+    id = sqlite3_last_insert_rowid(db->conn);
+    if (rc == 0)
+        rc = record_transition(db, who, who->username, "approval.requested", id,
+                               granted ? NULL : w->out, err);
+    /* Tier 1: granted by the system on arrival, and dispatched like any grant. */
+    if (rc == 0 && granted)
+        rc = record_transition(db, who, "system", "approval.granted", id, w->out, err);
+    if (rc == 0 && w->idem && w->idem->key)
+        rc = idempotency_remember(db, who, w->idem, *w->out, err);
+    return rc;
+}
+
+int approval_create(struct db *db, const struct approval_actor *who,
+                    const struct approval_input *in, const struct idempotency *idem, json_t **out,
+                    int *replayed, struct gh_error *err)
+{
     char *params = in->params ? json_dumps(in->params, JSON_COMPACT) : strdup("{}");
+    struct create_work w = {who, in, idem, params, out, replayed};
     int rc;
 
     *out = NULL;
     *replayed = 0;
     if (params == NULL)
         return gh_fail(err, GH_INTERNAL, "params do not serialise");
-    time_format_rfc3339(who->now_ms, at);
-    time_format_rfc3339(expires_ms, expires_at);
-    if (db_begin_write(db, err) != 0) {
-        free(params);
-        return -1;
-    }
-    if (idem && idem->key) {
-        rc = idempotency_lookup(db, who, idem, out, err);
-        if (rc != 0) {
-            free(params);
-            db_rollback(db); /* a replay changes nothing */
-            *replayed = rc == 1;
-            return rc == 1 ? 0 : -1;
-        }
-    }
-    rc = db_run(db, sql, NULL, err, "ttitttttttiitit", ":action", in->action_type, ":target",
-                in->target, ":tier", (int64_t)in->tier, ":reason", in->reason, ":mission",
-                in->mission_id, ":params", params, ":status", granted ? "approved" : "pending",
-                ":by", who->username, ":at", at, ":expires_at", expires_at, ":expires_ms",
-                expires_ms, ":required", (int64_t)tier_required_approvals(in->tier), ":decided_at",
-                granted ? at : NULL, ":decided_ms", granted ? who->now_ms : (int64_t)0,
-                ":decided_by", granted ? "system" : NULL);
+    rc = run_transition(db, create_work, &w, out, err);
     free(params);
-    id = sqlite3_last_insert_rowid(db->conn);
-    if (rc == 0)
-        rc = record_transition(db, who, who->username, "approval.requested", id,
-                               granted ? NULL : out, err);
-    /* Tier 1: granted by the system on arrival, and dispatched like any grant. */
-    if (rc == 0 && granted)
-        rc = record_transition(db, who, "system", "approval.granted", id, out, err);
-    if (rc == 0 && idem && idem->key)
-        rc = idempotency_remember(db, who, idem, *out, err);
-    return finish(db, rc, out, err);
+    if (rc != 0)
+        *replayed = 0;
+    return rc;
 }
 
-int approval_vote(struct db *db, const struct approval_actor *who, int64_t id, int approve,
-                  const char *comment, json_t **out, struct gh_error *err)
+struct vote_work {
+    const struct approval_actor *who;
+    int64_t id;
+    int approve;
+    const char *comment;
+    json_t **out;
+};
+
+static int vote_work(struct db *db, void *arg, struct gh_error *err)
 {
     static const char vote_sql[] =
         "INSERT INTO approval_votes (approval_id, voter, roles, verdict, comment, at, at_ms)"
@@ -413,71 +439,115 @@ int approval_vote(struct db *db, const struct approval_actor *who, int64_t id, i
     static const char *const event_of[] = {[APPROVAL_PENDING] = "approval.voted",
                                            [APPROVAL_APPROVED] = "approval.granted",
                                            [APPROVAL_DENIED] = "approval.denied"};
+    const struct vote_work *w = arg;
+    const struct approval_actor *who = w->who;
     struct approval_facts f;
     enum approval_status outcome;
     char at[TIME_RFC3339_LEN];
     struct ballot *b;
     int rc;
 
-    *out = NULL;
     time_format_rfc3339(who->now_ms, at);
-    if (db_begin_write(db, err) != 0)
-        return -1;
-    /* Read and decide under the write lock: of two votes racing for the last approval, the
-     * second sees the first's outcome. */
-    rc = approval_facts_load(db, id, &f, err);
+    /* Read and decide inside the write transaction: of two votes racing for the last
+     * approval, the second sees the first's outcome. */
+    rc = approval_facts_load(db, w->id, &f, err);
     if (rc == 0)
         rc = vote_check(&f, who->username, who->roles, who->now_ms, err);
     if (rc == 0)
-        rc = db_run(db, vote_sql, NULL, err, "itittti", ":id", id, ":voter", who->username,
-                    ":roles", (int64_t)who->roles, ":verdict", approve ? "approve" : "deny",
-                    ":comment", comment ? comment : "", ":at", at, ":ms", who->now_ms);
+        rc = db_run(db, vote_sql, NULL, err, "itittti", ":id", w->id, ":voter", who->username,
+                    ":roles", (int64_t)who->roles, ":verdict", w->approve ? "approve" : "deny",
+                    ":comment", w->comment ? w->comment : "", ":at", at, ":ms", who->now_ms);
     if (rc != 0)
-        return finish(db, -1, out, err);
+        return -1;
     b = &f.votes[f.nvotes++];
     snprintf(b->voter, sizeof(b->voter), "%s", who->username);
     b->roles = who->roles;
-    b->approve = approve;
+    b->approve = w->approve;
     outcome = approval_outcome(&f);
     if (outcome != APPROVAL_PENDING)
         rc = db_run(db, decide_sql, NULL, err, "ttiti", ":status", approval_status_name(outcome),
-                    ":at", at, ":ms", who->now_ms, ":by", who->username, ":id", id);
+                    ":at", at, ":ms", who->now_ms, ":by", who->username, ":id", w->id);
     if (rc == 0)
-        rc = record_transition(db, who, who->username, event_of[outcome], id, out, err);
-    return finish(db, rc, out, err);
+        rc = record_transition(db, who, who->username, event_of[outcome], w->id, w->out, err);
+    return rc;
+}
+
+int approval_vote(struct db *db, const struct approval_actor *who, int64_t id, int approve,
+                  const char *comment, json_t **out, struct gh_error *err)
+{
+    struct vote_work w = {who, id, approve, comment, out};
+
+    *out = NULL;
+    return run_transition(db, vote_work, &w, out, err);
+}
+
+struct cancel_work {
+    const struct approval_actor *who;
+    int64_t id;
+    json_t **out;
+};
+
+static int cancel_work(struct db *db, void *arg, struct gh_error *err)
+{
+    static const char sql[] =
+        "UPDATE approvals SET status = 'cancelled', decided_at = :at, decided_ms = :ms,"
+        " decided_by = :by WHERE id = :id AND status = 'pending'";
+    const struct cancel_work *w = arg;
+    const struct approval_actor *who = w->who;
+    struct approval_facts f;
+    char at[TIME_RFC3339_LEN];
+    int rc;
+
+    time_format_rfc3339(who->now_ms, at);
+    rc = approval_facts_load(db, w->id, &f, err);
+    if (rc == 0)
+        rc = cancel_check(&f, who->username, who->roles, who->now_ms, err);
+    if (rc == 0)
+        rc = db_run(db, sql, NULL, err, "titi", ":at", at, ":ms", who->now_ms, ":by", who->username,
+                    ":id", w->id);
+    if (rc == 0)
+        rc = record_transition(db, who, who->username, "approval.cancelled", w->id, w->out, err);
+    return rc;
 }
 
 int approval_cancel(struct db *db, const struct approval_actor *who, int64_t id, json_t **out,
                     struct gh_error *err)
 {
-    static const char sql[] =
-        "UPDATE approvals SET status = 'cancelled', decided_at = :at, decided_ms = :ms,"
-        " decided_by = :by WHERE id = :id AND status = 'pending'";
-    struct approval_facts f;
-    char at[TIME_RFC3339_LEN];
-    int rc;
+    struct cancel_work w = {who, id, out};
 
     *out = NULL;
-    time_format_rfc3339(who->now_ms, at);
-    if (db_begin_write(db, err) != 0)
-        return -1;
-    rc = approval_facts_load(db, id, &f, err);
+    return run_transition(db, cancel_work, &w, out, err);
+}
+
+struct execution_work {
+    const struct approval_actor *who;
+    int64_t id;
+    const char *text; /* the execution object as compact JSON */
+    json_t **out;
+};
+
+static int execution_work(struct db *db, void *arg, struct gh_error *err)
+{
+    static const char sql[] = "UPDATE approvals SET execution_json = :x"
+                              " WHERE id = :id AND status = 'approved' AND execution_json IS NULL";
+    const struct execution_work *w = arg;
+    struct approval_facts f;
+    int rc;
+
+    rc = approval_facts_load(db, w->id, &f, err);
     if (rc == 0)
-        rc = cancel_check(&f, who->username, who->roles, who->now_ms, err);
+        rc = execution_check(&f, err);
     if (rc == 0)
-        rc = db_run(db, sql, NULL, err, "titi", ":at", at, ":ms", who->now_ms, ":by", who->username,
-                    ":id", id);
+        rc = db_run(db, sql, NULL, err, "ti", ":x", w->text, ":id", w->id);
     if (rc == 0)
-        rc = record_transition(db, who, who->username, "approval.cancelled", id, out, err);
-    return finish(db, rc, out, err);
+        rc = record_transition(db, w->who, w->who->username, "approval.executed", w->id, w->out,
+                               err);
+    return rc;
 }
 
 int approval_report_execution(struct db *db, const struct approval_actor *who, int64_t id,
                               const struct execution_input *x, json_t **out, struct gh_error *err)
 {
-    static const char sql[] = "UPDATE approvals SET execution_json = :x"
-                              " WHERE id = :id AND status = 'approved' AND execution_json IS NULL";
-    struct approval_facts f;
     char at[TIME_RFC3339_LEN], *text;
     json_t *execution;
     int rc;
@@ -492,19 +562,9 @@ int approval_report_execution(struct db *db, const struct approval_actor *who, i
     json_decref(execution);
     if (text == NULL)
         return gh_fail(err, GH_INTERNAL, "the execution result does not serialise");
-    if (db_begin_write(db, err) != 0) {
-        free(text);
-        return -1;
-    }
-    rc = approval_facts_load(db, id, &f, err);
-    if (rc == 0)
-        rc = execution_check(&f, err);
-    if (rc == 0)
-        rc = db_run(db, sql, NULL, err, "ti", ":x", text, ":id", id);
+    rc = run_transition(db, execution_work, &(struct execution_work){who, id, text, out}, out, err);
     free(text);
-    if (rc == 0)
-        rc = record_transition(db, who, who->username, "approval.executed", id, out, err);
-    return finish(db, rc, out, err);
+    return rc;
 }
 
 /* Expire up to batch overdue requests in one transaction; *done receives how many. */

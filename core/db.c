@@ -344,7 +344,8 @@ int db_write(struct db *db, const char *sql, int *changes, int64_t *rowid, struc
 /* Take the write lock (see wlock.h), waiting at most busy_timeout_ms. */
 static int write_lock(struct db *db, struct gh_error *err)
 {
-    if (wlock_acquire(db->wqueue, db->lock_fd, db->busy_timeout_ms) == 0)
+    if (wlock_acquire(db->wqueue, (struct wlock_shared *)(db->epoch + 2), db->lock_fd,
+                      db->busy_timeout_ms) == 0)
         return 0;
     if (errno == ETIMEDOUT) {
         log_warn("write lock of %s still held after %d ms", db->path, db->busy_timeout_ms);

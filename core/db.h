@@ -43,8 +43,10 @@ struct db {
     char *path;                 /* the database file */
     int lock_fd;                /* open "<path>-wlock", flocked by writers */
     struct wlock_queue *wqueue; /* this process's writers of the same file queue here */
+    struct commit_group *group; /* and share transactions here (group_commit.h) */
     uint64_t *epoch;            /* counters mapped from the write-lock file, shared by all
-                                   processes: [0] access epoch, [1] events epoch */
+                                   processes: [0] access epoch, [1] events epoch,
+                                   [2..3] struct wlock_shared */
     int events_added;           /* this transaction stored events: bump [1] on commit */
     int busy_timeout_ms;        /* how long to wait for the write lock */
     int checkpoint_pages;       /* checkpoint when the WAL exceeds this */

@@ -66,6 +66,35 @@ static void install_handler(void)
     sigaction(WLOCK_SIGNAL, &sa, NULL);
 }
 
+static uint64_t mono_ns(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+/*
+ * When a writer of another process is blocked in flock(), let it have the
+ * lock first: wait until it changes hands (or WLOCK_YIELD_MAX_US). A note
+ * older than the timeout is a dead writer's.
+ */
+static void take_turns(struct wlock_shared *shared, int timeout_ms)
+{
+    uint64_t since = __atomic_load_n(&shared->blocked_since_ns, __ATOMIC_ACQUIRE), handovers;
+    struct timespec pause = {0, 50000};
+
+    if (since == 0 || mono_ns() - since > (uint64_t)timeout_ms * 1000000u)
+        return;
+    handovers = __atomic_load_n(&shared->handovers, __ATOMIC_ACQUIRE);
+    for (int waited = 0; waited < WLOCK_YIELD_MAX_US; waited += 50) {
+        nanosleep(&pause, NULL);
+        if (__atomic_load_n(&shared->handovers, __ATOMIC_ACQUIRE) != handovers ||
+            __atomic_load_n(&shared->blocked_since_ns, __ATOMIC_ACQUIRE) == 0)
+            return;
+    }
+}
+
 static int passed(const struct timespec *deadline)
 {
     struct timespec now;
@@ -76,19 +105,23 @@ static int passed(const struct timespec *deadline)
 }
 
 /* Block in flock() until it succeeds or the deadline passes. */
-static int flock_until(int fd, const struct timespec *deadline)
+static int flock_until(int fd, struct wlock_shared *shared, const struct timespec *deadline)
 {
     const long tick_ns = WLOCK_TICK_MS * 1000000L;
     struct itimerspec ticks = {{0, tick_ns}, {0, tick_ns}};
     struct sigevent sev = {0};
     sigset_t sig, old;
     timer_t timer;
+    uint64_t note;
     int rc, saved;
 
     if (flock(fd, LOCK_EX | LOCK_NB) == 0)
         return 0;
     if (errno != EWOULDBLOCK)
         return -1;
+    note = mono_ns();
+    if (shared)
+        __atomic_store_n(&shared->blocked_since_ns, note, __ATOMIC_RELEASE);
     pthread_once(&handler_once, install_handler);
     sev.sigev_notify = SIGEV_THREAD_ID;
     sev.sigev_signo = WLOCK_SIGNAL;
@@ -105,6 +138,9 @@ static int flock_until(int fd, const struct timespec *deadline)
             break;
         }
     saved = errno;
+    if (shared) /* unless a later writer left its own note meanwhile */
+        __atomic_compare_exchange_n(&shared->blocked_since_ns, &note, 0, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE);
     /* A tick still pending is delivered here, on the way out of these calls,
        where it interrupts nothing. */
     timer_delete(timer);
@@ -113,7 +149,7 @@ static int flock_until(int fd, const struct timespec *deadline)
     return rc;
 }
 
-int wlock_acquire(struct wlock_queue *q, int fd, int timeout_ms)
+int wlock_acquire(struct wlock_queue *q, struct wlock_shared *shared, int fd, int timeout_ms)
 {
     struct timespec deadline;
     int rc;
@@ -129,13 +165,17 @@ int wlock_acquire(struct wlock_queue *q, int fd, int timeout_ms)
         errno = rc;
         return -1;
     }
-    if (flock_until(fd, &deadline) != 0) {
+    if (shared)
+        take_turns(shared, timeout_ms);
+    if (flock_until(fd, shared, &deadline) != 0) {
         int saved = errno;
         if (q)
             pthread_mutex_unlock(&q->mutex);
         errno = saved;
         return -1;
     }
+    if (shared)
+        __atomic_fetch_add(&shared->handovers, 1, __ATOMIC_ACQ_REL);
     return 0;
 }
 

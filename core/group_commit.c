@@ -1,0 +1,158 @@
+/* Group commit: a leader runs the queued requests' work in one transaction (see group_commit.h). */
+#include "group_commit.h"
+
+#include <pthread.h>
+
+#include "log.h"
+
+/* Distinct database files one process groups commits for; beyond that
+   (only test programs open so many), each request commits alone. */
+#define GROUP_FILES 32
+
+struct group_job {
+    db_work_fn work;
+    void *arg;
+    int rc;              /* work's answer, or the transaction's failure */
+    struct gh_error err; /* why, when rc != 0 */
+    int done;            /* set by the leader once rc is final */
+    struct group_job *next;
+};
+
+struct commit_group {
+    const void *file; /* the process's write-lock queue of that file: one per file */
+    pthread_mutex_t mutex;
+    pthread_cond_t finished; /* broadcast after each transaction */
+    struct group_job *head, **tail;
+    int leading; /* a thread is running a transaction for the group */
+};
+
+static struct commit_group groups[GROUP_FILES];
+static int ngroups;
+static pthread_mutex_t groups_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct commit_group *group_of(struct db *db)
+{
+    struct commit_group *g = NULL;
+
+    if (db->group || db->wqueue == NULL)
+        return db->group;
+    pthread_mutex_lock(&groups_lock);
+    for (int i = 0; i < ngroups && !g; i++)
+        if (groups[i].file == db->wqueue)
+            g = &groups[i];
+    if (!g && ngroups < GROUP_FILES) {
+        g = &groups[ngroups++];
+        g->file = db->wqueue;
+        pthread_mutex_init(&g->mutex, NULL);
+        pthread_cond_init(&g->finished, NULL);
+        g->head = NULL;
+        g->tail = &g->head;
+    }
+    pthread_mutex_unlock(&groups_lock);
+    db->group = g;
+    return g;
+}
+
+/* The transaction the jobs shared is gone: every job that had succeeded (or
+   never ran) fails with err; a refused one keeps its refusal, still true. */
+static void fail_all(struct group_job *jobs, const struct gh_error *err)
+{
+    for (struct group_job *j = jobs; j; j = j->next)
+        if (j->rc == 0) {
+            j->rc = -1;
+            j->err = *err;
+        }
+}
+
+/* One transaction: each job in its savepoint, then one commit. */
+static void run_transaction(struct db *db, struct group_job *jobs)
+{
+    static const char savepoint[] = "SAVEPOINT request";
+    static const char release[] = "RELEASE request";
+    static const char undo[] = "ROLLBACK TO request";
+    struct group_job *j;
+    struct gh_error err;
+    int n = 0;
+
+    if (db_begin_write(db, &err) != 0) {
+        fail_all(jobs, &err);
+        return;
+    }
+    for (j = jobs; j; j = j->next, n++) {
+        if (db_run(db, savepoint, NULL, &j->err, "") != 0) {
+            j->rc = -1;
+            goto lost;
+        }
+        j->rc = j->work(db, j->arg, &j->err);
+        if (j->rc == 0 && db_run(db, release, NULL, &j->err, "") == 0)
+            continue;
+        if (j->rc == 0)
+            j->rc = -1;
+        /* Some errors (a full disk, I/O) end the whole transaction. */
+        if (sqlite3_get_autocommit(db->conn) || db_run(db, undo, NULL, NULL, "") != 0 ||
+            db_run(db, release, NULL, NULL, "") != 0)
+            goto lost;
+    }
+    if (db_commit(db, &err) != 0) {
+        fail_all(jobs, &err);
+        return;
+    }
+    if (n > 1)
+        log_debug("group commit: %d requests in one transaction", n);
+    return;
+lost:
+    /* j broke the transaction and keeps its own error; the jobs before it
+       lost their changes with it, the ones after it never ran. */
+    db_rollback(db);
+    gh_fail(&err, GH_UNAVAILABLE, "the database could not keep this change; try again");
+    fail_all(jobs, &err);
+}
+
+int db_write_grouped(struct db *db, db_work_fn work, void *arg, struct gh_error *err)
+{
+    struct group_job job = {work, arg, 0, {0}, 0, NULL};
+    struct commit_group *g = group_of(db);
+
+    if (g == NULL) {
+        run_transaction(db, &job);
+    } else {
+        pthread_mutex_lock(&g->mutex);
+        *g->tail = &job;
+        g->tail = &job.next;
+        while (!job.done) {
+            struct group_job *batch, *last, *next;
+            int n = 1;
+
+            if (g->leading) {
+                pthread_cond_wait(&g->finished, &g->mutex);
+                continue;
+            }
+            /* Lead: take what is queued (this job among it, unless more than a
+               transaction's worth came first: then lead again after). */
+            g->leading = 1;
+            batch = last = g->head;
+            while (last->next && n < GROUP_COMMIT_MAX) {
+                last = last->next;
+                n++;
+            }
+            g->head = last->next;
+            if (g->head == NULL)
+                g->tail = &g->head;
+            last->next = NULL;
+            pthread_mutex_unlock(&g->mutex);
+            run_transaction(db, batch);
+            pthread_mutex_lock(&g->mutex);
+            /* A follower may return (and its job go) as soon as done is set. */
+            for (struct group_job *j = batch; j; j = next) {
+                next = j->next;
+                j->done = 1;
+            }
+            g->leading = 0;
+            pthread_cond_broadcast(&g->finished);
+        }
+        pthread_mutex_unlock(&g->mutex);
+    }
+    if (job.rc != 0)
+        *err = job.err;
+    return job.rc;
+}
