@@ -53,6 +53,12 @@ void thread_state_free(struct thread_state *t);
 int cgi_serve_once(const struct app *app);
 /* Pre-fork the worker processes and supervise them until SIGTERM (master.c). */
 int master_run(const struct app *app, int listen_fd, int stream_fd);
+/*
+ * Whether this process is stopping (pool.c): requests that last (event
+ * streams) end at once rather than hold the shutdown grace period.
+ */
+int pool_stopping(void);
+
 /* Run one worker process's thread pool on listen_fd until told to stop (pool.c). */
 void pool_run(const struct app *app, int listen_fd, int nthreads, size_t stack_size);
 

@@ -32,6 +32,14 @@ struct pool {
     atomic_int stopping;   /* set once SIGTERM arrived */
 };
 
+/* Set with pool.stopping; read by long requests through pool_stopping(). */
+static atomic_int process_stopping;
+
+int pool_stopping(void)
+{
+    return atomic_load(&process_stopping);
+}
+
 static long fcgi_read(void *ctx, char *dst, size_t n)
 {
     FCGX_Request *req = ctx;
@@ -161,6 +169,7 @@ void pool_run(const struct app *app, int listen_fd, int nthreads, size_t stack_s
             sig = SIGTERM;
     } while (sig == SIGHUP);
     atomic_store(&pool.stopping, 1);
+    atomic_store(&process_stopping, 1);
     FCGX_ShutdownPending();
     drain(&pool, app->cfg.shutdown_grace_seconds);
     log_info("worker process %d stopped", (int)getpid());

@@ -86,8 +86,8 @@ static void stream_run(struct request_ctx *ctx, struct db *db, int64_t last, str
         int64_t now = time_mono_ns() / 1000000;
         int looked;
 
-        if (now >= deadline)
-            break;
+        if (now >= deadline || pool_stopping())
+            break; /* the browser reconnects, to this process's successor if it stops */
         /* Ask the database only when some commit has stored events since the last look. */
         if (!first && db_events_epoch(db) == seen) {
             if (now >= next_beat) {

@@ -1,6 +1,7 @@
 """The process model: pre-forked workers that are replaced when they die,
 hostile FastCGI records, graceful stop, readiness, restarts keeping data."""
 
+import http.client
 import os
 import shutil
 import signal
@@ -164,3 +165,22 @@ def test_a_second_instance_refuses_the_live_socket(stack):
     assert r.returncode == 2
     assert "already listening" in r.stderr
     assert stack.get("/healthz").status == 200
+
+
+def test_sigterm_ends_open_streams_instead_of_waiting_out_the_grace(new_stack):
+    # A live page holds its stream for minutes; stopping must not wait for it
+    # (the browser reconnects to the next process).
+    s = new_stack("shutdown_grace_seconds = 60\n")
+    token = s.admin("token", "create", "--user", "vera", "--name", "stream").stdout.strip()
+    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+    conn.request("GET", "/approvals/stream", headers={"Authorization": "Bearer " + token})
+    resp = conn.getresponse()
+    assert resp.status == 200
+    assert resp.readline().startswith(b"retry:")
+    time.sleep(0.3)
+    os.kill(s.master_pid(), signal.SIGTERM)
+    while resp.readline():  # the stream ends: nginx sees the end of the response
+        pass
+    s.proc.wait(timeout=30)  # well before the 60 s grace
+    conn.close()
+    assert "still running after" not in s.app_log()
