@@ -144,14 +144,17 @@ def test_data_and_key_survive_a_restart(new_stack):
     with open(os.path.join(s.var, "signing.key"), "rb") as f:
         key = f.read()
     s.stop()
+    before = len(s.run_output())
     s.start()
     assert s.get("/readyz").status == 200
     with open(os.path.join(s.var, "signing.key"), "rb") as f:
         assert f.read() == key
-    out = s.run_output()
+    # The script says so after its own check, which may come after ours.
+    running = "Gatehouse is running: http://127.0.0.1:%d/" % s.port
+    assert wait_for(lambda: running in s.run_output()[before:]), s.run_output()
+    out = s.run_output()[before:]
     assert "0 migrations applied now" in out
     assert "already present, kept" in out
-    assert "Gatehouse is running: http://127.0.0.1:%d/" % s.port in out
 
 
 def test_socket_is_private(stack):
