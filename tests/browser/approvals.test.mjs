@@ -6,46 +6,14 @@
 // Requests are filed through the API with bearer tokens from the admin CLI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { artifacts, startStack } from './stack.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const artifacts = path.join(repo, 'tests/artifacts');
 const LIVE_MS = 8000; // how long a live update may take to show
-let server, base, varDir, browser, logins;
+let stack, base, browser, logins;
 const tokens = {};
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no answer from ${url}`);
-}
-
-// The admin command line on this stack's configuration; its standard output.
-function admin(args, input) {
-  return execFileSync(path.join(repo, 'bin/gatehouse'),
-    ['--config', path.join(varDir, 'gatehouse.conf'), ...args],
-    { encoding: 'utf8', input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] }).trim();
-}
+const admin = (args, input) => stack.admin(args, input);
 
 async function api(user, method, url, body) {
   const r = await fetch(`${base}${url}`, {
@@ -116,38 +84,18 @@ async function text(page, selector) {
 }
 
 before(async () => {
-  varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-browser-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(path.join(repo, 'conf/dev/run'), [], {
-    env: { ...process.env, VAR: varDir, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  await waitForHealth(`${base}/healthz`, 20000);
-  logins = Object.fromEntries(
-    [...fs.readFileSync(path.join(varDir, 'demo-logins.txt'), 'utf8').matchAll(/login: (\S+)\s+password: (\S+)/g)]
-      .map((m) => [m[1], m[2]]));
+  stack = await startStack();
+  ({ base, browser, logins } = stack);
   // Someone who both files and approves requests: the self-approval rule.
   logins.sam = 'sam files and approves';
   admin(['user', 'add', 'sam', '--role', 'requester,approver', '--display', 'Sam Both', '--password-stdin'],
     `${logins.sam}\n`);
   for (const user of ['alice', 'sam', 'bob'])
     tokens[user] = admin(['token', 'create', '--user', user, '--name', 'browser-approvals']);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  fs.mkdirSync(artifacts, { recursive: true });
 });
 
 after(async () => {
-  await browser?.close();
-  if (server) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.on('exit', r));
-  }
-  fs.rmSync(varDir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 test('a new tier-2 request shows up live on the list; the approver approves it', async () => {

@@ -3,65 +3,18 @@
 // conf/dev/run starts (nginx + gatehouse.fcgi) with its demo users.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { artifacts, startStack } from './stack.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const artifacts = path.join(repo, 'tests/artifacts');
-let server, base, varDir, browser, logins;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no answer from ${url}`);
-}
+let stack, base, browser, logins;
 
 before(async () => {
-  varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-browser-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(path.join(repo, 'conf/dev/run'), [], {
-    env: { ...process.env, VAR: varDir, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  await waitForHealth(`${base}/healthz`, 20000);
-  logins = Object.fromEntries(
-    [...fs.readFileSync(path.join(varDir, 'demo-logins.txt'), 'utf8').matchAll(/login: (\S+)\s+password: (\S+)/g)]
-      .map((m) => [m[1], m[2]]));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  fs.mkdirSync(artifacts, { recursive: true });
+  stack = await startStack();
+  ({ base, browser, logins } = stack);
 });
 
 after(async () => {
-  await browser?.close();
-  if (server) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.on('exit', r));
-  }
-  fs.rmSync(varDir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 test('an approver signs in on a phone, sees the dashboard and signs out', async () => {
@@ -109,9 +62,7 @@ test('the session cookie is invisible to scripts', async () => {
 });
 
 test('a mission timeline shows a new event without a reload', async () => {
-  const token = execFileSync(path.join(repo, 'bin/gatehouse'),
-    ['--config', path.join(varDir, 'gatehouse.conf'), 'token', 'create', '--user', 'alice', '--name', 'browser'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const token = stack.admin(['token', 'create', '--user', 'alice', '--name', 'browser']);
   const post = (body) => fetch(`${base}/api/v1/events`, {
     method: 'POST', body: JSON.stringify(body),
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },

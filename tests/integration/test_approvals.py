@@ -10,11 +10,9 @@ their votes, the ledger, the events, the idempotency keys and the webhook
 deliveries are exactly as they were before it."""
 
 import contextlib
-import http.client
 import json
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import threading
@@ -24,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from clients import Receiver, Stream
 from stack import REPO, free_port
 
 CONF = "webhook_allow_http = 1\nwebhook_timeout_seconds = 2\n"
@@ -795,29 +794,6 @@ def test_execution_refusals(ap):
 
 # --- 7. the approval.granted webhook -----------------------------------------------------
 
-class Receiver:
-    def __init__(self, port, secret, plan, var):
-        self.log = os.path.join(var, "receiver-%d.log" % port)
-        open(self.log, "w").close()
-        self.proc = subprocess.Popen(
-            ["node", os.path.join(REPO, "tests/integration/receiver.mjs"), str(port), secret,
-             self.log, plan], cwd=os.path.join(REPO, "tests"))
-        deadline = time.time() + 5
-        while time.time() < deadline:
-            with socket.socket() as so:
-                if so.connect_ex(("127.0.0.1", port)) == 0:
-                    return
-            time.sleep(0.05)
-
-    def requests(self):
-        with open(self.log) as f:
-            return [json.loads(l) for l in f if l.strip()]
-
-    def stop(self):
-        self.proc.kill()
-        self.proc.wait()
-
-
 def test_the_granted_webhook_is_signed_and_carries_the_approval_and_its_url(ap):
     port = free_port()
     r = ap.request("POST", "/api/v1/webhooks", headers=hdr(ap, "ada"), body=json.dumps(
@@ -1089,36 +1065,6 @@ def test_the_list_page_shows_waiting_then_decided(ap):
 
 
 # --- 11. the live stream ------------------------------------------------------------------
-
-class Stream:
-    def __init__(self, s, path, headers):
-        self.conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=8)
-        self.conn.request("GET", path, headers=headers)
-        self.resp = self.conn.getresponse()
-
-    def events(self, count, timeout=8):
-        got, current = [], {}
-        deadline = time.time() + timeout
-        while len(got) < count and time.time() < deadline:
-            try:
-                line = self.resp.fp.readline().decode()
-            except (socket.timeout, TimeoutError):
-                break
-            if line == "":
-                break  # the stream ended
-            line = line.rstrip("\n")
-            if line == "":
-                if "data" in current:
-                    got.append(current)
-                current = {}
-            elif not line.startswith(":"):
-                k, _, v = line.partition(": ")
-                current[k] = v
-        return got
-
-    def close(self):
-        self.conn.close()
-
 
 def test_the_stream_sends_each_change_and_resumes_after_last_event_id(ap):
     view = {"Authorization": "Bearer " + ap.tokens["vera"]}

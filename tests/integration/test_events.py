@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from clients import Stream
+
 
 @pytest.fixture(scope="module")
 def ev(new_stack_module):
@@ -181,33 +183,6 @@ def test_the_mission_page_closes_with_csrf(ev):
     assert "resolved" in page.text and "done" in page.text and "Close this mission" not in page.text
     r = ev.request("POST", "/missions/m-page/close", body="status=failed&csrf=" + csrf, headers=form)
     assert r.status == 409 and "already closed" in r.text
-
-
-class Stream:
-    """A text/event-stream read line by line, as a browser would."""
-
-    def __init__(self, s, path, headers):
-        import http.client
-        self.conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
-        self.conn.request("GET", path, headers=headers)
-        self.resp = self.conn.getresponse()
-
-    def events(self, count, timeout=8):
-        got, current = [], {}
-        deadline = time.time() + timeout
-        while len(got) < count and time.time() < deadline:
-            line = self.resp.fp.readline().decode().rstrip("\n")
-            if line == "":
-                if "data" in current:
-                    got.append(current)
-                current = {}
-            elif not line.startswith(":"):
-                k, _, v = line.partition(": ")
-                current[k] = v
-        return got
-
-    def close(self):
-        self.conn.close()
 
 
 def test_the_stream_delivers_new_events_and_resumes_without_loss(ev):

@@ -1,6 +1,5 @@
 """The HTTP conventions of API.md, through the real nginx."""
 
-import json
 import os
 import subprocess
 

@@ -3,7 +3,6 @@ hostile FastCGI records, graceful stop, readiness, restarts keeping data."""
 
 import http.client
 import os
-import shutil
 import signal
 import subprocess
 import threading

@@ -10,27 +10,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from clients import Receiver
 from stack import REPO, free_port
 
 CONF = "webhook_allow_http = 1\nwebhook_timeout_seconds = 2\n"
-
-
-class Receiver:
-    def __init__(self, port, secret, plan, var):
-        self.log = os.path.join(var, "receiver-%d.log" % port)
-        open(self.log, "w").close()
-        self.proc = subprocess.Popen(
-            ["node", os.path.join(REPO, "tests/integration/receiver.mjs"), str(port), secret,
-             self.log, plan], cwd=os.path.join(REPO, "tests"))
-        time.sleep(0.4)
-
-    def requests(self):
-        with open(self.log) as f:
-            return [json.loads(l) for l in f if l.strip()]
-
-    def stop(self):
-        self.proc.kill()
-        self.proc.wait()
 
 
 @pytest.fixture

@@ -1,0 +1,69 @@
+"""Clients the integration tests share: a Server-Sent Events reader and a
+webhook receiver that checks signatures with the npm standardwebhooks
+package (receiver.mjs)."""
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import time
+
+from stack import REPO
+
+
+class Stream:
+    """A text/event-stream read line by line, as a browser would."""
+
+    def __init__(self, s, path, headers):
+        self.conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=8)
+        self.conn.request("GET", path, headers=headers)
+        self.resp = self.conn.getresponse()
+
+    def events(self, count, timeout=8):
+        got, current = [], {}
+        deadline = time.time() + timeout
+        while len(got) < count and time.time() < deadline:
+            try:
+                line = self.resp.fp.readline().decode()
+            except (socket.timeout, TimeoutError):
+                break
+            if line == "":
+                break  # the stream ended
+            line = line.rstrip("\n")
+            if line == "":
+                if "data" in current:
+                    got.append(current)
+                current = {}
+            elif not line.startswith(":"):
+                k, _, v = line.partition(": ")
+                current[k] = v
+        return got
+
+    def close(self):
+        self.conn.close()
+
+
+class Receiver:
+    """receiver.mjs on a loopback port: logs each delivery and whether its signature verified."""
+
+    def __init__(self, port, secret, plan, var):
+        self.log = os.path.join(var, "receiver-%d.log" % port)
+        open(self.log, "w").close()
+        self.proc = subprocess.Popen(
+            ["node", os.path.join(REPO, "tests/integration/receiver.mjs"), str(port), secret,
+             self.log, plan], cwd=os.path.join(REPO, "tests"))
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            with socket.socket() as so:
+                if so.connect_ex(("127.0.0.1", port)) == 0:
+                    return
+            time.sleep(0.05)
+
+    def requests(self):
+        with open(self.log) as f:
+            return [json.loads(l) for l in f if l.strip()]
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
