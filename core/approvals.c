@@ -360,10 +360,12 @@ static int create_work(struct db *db, void *arg, struct gh_error *err)
     static const char sql[] =
         "INSERT INTO approvals (action_type, target, tier, reason, mission_id, params_json,"
         " status, requested_by, created_at, expires_at, expires_ms, required_approvals,"
-        " break_glass_required, decided_at, decided_ms, decided_by)"
-        " VALUES (:action, :target, :tier, :reason, :mission, :params, :status, :by, :at,"
-        " :expires_at, :expires_ms, :required, 0, :decided_at, nullif(:decided_ms, 0), "
-        ":decided_by)";
+        " break_glass_required)"
+        " VALUES (:action, :target, :tier, :reason, :mission, :params, 'pending', :by, :at,"
+        " :expires_at, :expires_ms, :required, 0)";
+    static const char grant_sql[] =
+        "UPDATE approvals SET status = 'approved', decided_at = :at, decided_ms = :ms,"
+        " decided_by = 'system' WHERE id = :id";
     const struct create_work *w = arg;
     const struct approval_actor *who = w->who;
     const struct approval_input *in = w->in;
@@ -382,18 +384,18 @@ static int create_work(struct db *db, void *arg, struct gh_error *err)
             return rc == 1 ? 0 : -1;
         }
     }
-    rc = db_run(db, sql, NULL, err, "ttitttttttiitit", ":action", in->action_type, ":target",
-                in->target, ":tier", (int64_t)in->tier, ":reason", in->reason, ":mission",
-                in->mission_id, ":params", w->params, ":status", granted ? "approved" : "pending",
-                ":by", who->username, ":at", at, ":expires_at", expires_at, ":expires_ms",
-                expires_ms, ":required", (int64_t)tier_required_approvals(in->tier), ":decided_at",
-                granted ? at : NULL, ":decided_ms", granted ? who->now_ms : (int64_t)0,
-                ":decided_by", granted ? "system" : NULL);
+    rc = db_run(db, sql, NULL, err, "ttittttttii", ":action", in->action_type, ":target", in->target,
+                ":tier", (int64_t)in->tier, ":reason", in->reason, ":mission", in->mission_id,
+                ":params", w->params, ":by", who->username, ":at", at, ":expires_at", expires_at,
+                ":expires_ms", expires_ms, ":required", (int64_t)tier_required_approvals(in->tier));
     id = sqlite3_last_insert_rowid(db->conn);
     if (rc == 0)
         rc = record_transition(db, who, who->username, "approval.requested", id,
                                granted ? NULL : w->out, err);
-    /* Tier 1: granted by the system on arrival, and dispatched like any grant. */
+    /* Tier 1: filed like any request, then granted by the system at once and
+     * dispatched like any grant; the ledger shows both steps as they were. */
+    if (rc == 0 && granted)
+        rc = db_run(db, grant_sql, NULL, err, "tii", ":at", at, ":ms", who->now_ms, ":id", id);
     if (rc == 0 && granted)
         rc = record_transition(db, who, "system", "approval.granted", id, w->out, err);
     if (rc == 0 && w->idem && w->idem->key)

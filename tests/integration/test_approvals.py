@@ -243,6 +243,8 @@ def test_tier_1_is_approved_on_arrival_by_the_system(ap):
     entries = ledger_of(ap, a["id"])
     assert [(e["kind"], e["actor"]) for e in entries] == [("approval.requested", "alice"),
                                                         ("approval.granted", "system")]
+    # Each entry shows the request as it was at that step: filed, then granted.
+    assert [e["payload"]["payload"]["status"] for e in entries] == ["pending", "approved"]
 
 
 def test_tier_2_is_granted_by_one_approve(ap):
