@@ -384,10 +384,11 @@ static int create_work(struct db *db, void *arg, struct gh_error *err)
             return rc == 1 ? 0 : -1;
         }
     }
-    rc = db_run(db, sql, NULL, err, "ttittttttii", ":action", in->action_type, ":target", in->target,
-                ":tier", (int64_t)in->tier, ":reason", in->reason, ":mission", in->mission_id,
-                ":params", w->params, ":by", who->username, ":at", at, ":expires_at", expires_at,
-                ":expires_ms", expires_ms, ":required", (int64_t)tier_required_approvals(in->tier));
+    rc =
+        db_run(db, sql, NULL, err, "ttittttttii", ":action", in->action_type, ":target", in->target,
+               ":tier", (int64_t)in->tier, ":reason", in->reason, ":mission", in->mission_id,
+               ":params", w->params, ":by", who->username, ":at", at, ":expires_at", expires_at,
+               ":expires_ms", expires_ms, ":required", (int64_t)tier_required_approvals(in->tier));
     id = sqlite3_last_insert_rowid(db->conn);
     if (rc == 0)
         rc = record_transition(db, who, who->username, "approval.requested", id,
