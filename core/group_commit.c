@@ -111,8 +111,12 @@ lost:
 int db_write_grouped(struct db *db, db_work_fn work, void *arg, struct gh_error *err)
 {
     struct group_job job = {work, arg, 0, {0}, 0, NULL};
-    struct commit_group *g = group_of(db);
+    struct commit_group *g;
 
+    /* Queued behind its own open transaction, a caller would wait forever. */
+    if (db->in_write)
+        fatal("grouped write inside a write transaction on %s", db->path);
+    g = group_of(db);
     if (g == NULL) {
         run_transaction(db, &job);
     } else {

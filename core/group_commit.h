@@ -34,6 +34,7 @@ typedef int (*db_work_fn)(struct db *db, void *arg, struct gh_error *err);
  * requests of this process queued meanwhile. Returns 0 once its changes
  * are committed; -1 with err if work failed (its changes undone) or the
  * transaction could not be begun or committed (nothing of it kept).
+ * Never call it inside a write transaction of db (that stops the program).
  */
 int db_write_grouped(struct db *db, db_work_fn work, void *arg, struct gh_error *err);
 
