@@ -15,13 +15,13 @@ struct group_job {
     int rc;              /* work's answer, or the transaction's failure */
     struct gh_error err; /* why, when rc != 0 */
     int done;            /* set by the leader once rc is final */
+    pthread_cond_t wake; /* signalled when done, or when it is this job's turn to lead */
     struct group_job *next;
 };
 
 struct commit_group {
     const void *file; /* the process's write-lock queue of that file: one per file */
     pthread_mutex_t mutex;
-    pthread_cond_t finished; /* broadcast after each transaction */
     struct group_job *head, **tail;
     int leading; /* a thread is running a transaction for the group */
 };
@@ -44,7 +44,6 @@ static struct commit_group *group_of(struct db *db)
         g = &groups[ngroups++];
         g->file = db->wqueue;
         pthread_mutex_init(&g->mutex, NULL);
-        pthread_cond_init(&g->finished, NULL);
         g->head = NULL;
         g->tail = &g->head;
     }
@@ -110,7 +109,7 @@ lost:
 
 int db_write_grouped(struct db *db, db_work_fn work, void *arg, struct gh_error *err)
 {
-    struct group_job job = {work, arg, 0, {0}, 0, NULL};
+    struct group_job job = {.work = work, .arg = arg};
     struct commit_group *g;
 
     /* Queued behind its own open transaction, a caller would wait forever. */
@@ -120,6 +119,9 @@ int db_write_grouped(struct db *db, db_work_fn work, void *arg, struct gh_error 
     if (g == NULL) {
         run_transaction(db, &job);
     } else {
+        /* Each waiter sleeps on its own condition: a transaction's end wakes
+           the threads it answered and the next leader, not every waiter. */
+        pthread_cond_init(&job.wake, NULL);
         pthread_mutex_lock(&g->mutex);
         *g->tail = &job;
         g->tail = &job.next;
@@ -128,7 +130,7 @@ int db_write_grouped(struct db *db, db_work_fn work, void *arg, struct gh_error 
             int n = 1;
 
             if (g->leading) {
-                pthread_cond_wait(&g->finished, &g->mutex);
+                pthread_cond_wait(&job.wake, &g->mutex);
                 continue;
             }
             /* Lead: take what is queued (this job among it, unless more than a
@@ -146,15 +148,19 @@ int db_write_grouped(struct db *db, db_work_fn work, void *arg, struct gh_error 
             pthread_mutex_unlock(&g->mutex);
             run_transaction(db, batch);
             pthread_mutex_lock(&g->mutex);
-            /* A follower may return (and its job go) as soon as done is set. */
+            /* A follower may return (and its job go) once the mutex is free. */
             for (struct group_job *j = batch; j; j = next) {
                 next = j->next;
                 j->done = 1;
+                if (j != &job)
+                    pthread_cond_signal(&j->wake);
             }
             g->leading = 0;
-            pthread_cond_broadcast(&g->finished);
+            if (g->head && g->head != &job)
+                pthread_cond_signal(&g->head->wake); /* its turn to lead */
         }
         pthread_mutex_unlock(&g->mutex);
+        pthread_cond_destroy(&job.wake);
     }
     if (job.rc != 0)
         *err = job.err;
