@@ -29,15 +29,14 @@ struct pool {
     const struct app *app; /* configuration */
     int listen_fd;         /* the shared FastCGI socket */
     atomic_int busy;       /* threads serving a request right now */
-    atomic_int stopping;   /* set once SIGTERM arrived */
 };
 
-/* Set with pool.stopping; read by long requests through pool_stopping(). */
-static atomic_int process_stopping;
+/* Set once SIGTERM arrived: threads stop taking work, streams end. */
+static atomic_int stopping;
 
 int pool_stopping(void)
 {
-    return atomic_load(&process_stopping);
+    return atomic_load(&stopping);
 }
 
 static long fcgi_read(void *ctx, char *dst, size_t n)
@@ -99,9 +98,9 @@ static void *serve(void *arg)
     thread_state_init(&t);
     if (FCGX_InitRequest(&req, pool->listen_fd, 0) != 0)
         fatal("FCGX_InitRequest failed");
-    while (!atomic_load(&pool->stopping)) {
+    while (!atomic_load(&stopping)) {
         if (FCGX_Accept_r(&req) < 0) {
-            if (atomic_load(&pool->stopping))
+            if (atomic_load(&stopping))
                 break;
             /* A failed accept is not the request's fault; avoid spinning on it. */
             log_warn("FCGX_Accept_r failed: %s", strerror(errno));
@@ -140,7 +139,7 @@ static void drain(struct pool *pool, int grace_seconds)
 
 void pool_run(const struct app *app, int listen_fd, int nthreads, size_t stack_size)
 {
-    struct pool pool = {app, listen_fd, 0, 0};
+    struct pool pool = {app, listen_fd, 0};
     pthread_t *threads = xcalloc((size_t)nthreads, sizeof(*threads));
     pthread_attr_t attr;
     sigset_t stop;
@@ -168,8 +167,7 @@ void pool_run(const struct app *app, int listen_fd, int nthreads, size_t stack_s
         if (sigwait(&stop, &sig) != 0)
             sig = SIGTERM;
     } while (sig == SIGHUP);
-    atomic_store(&pool.stopping, 1);
-    atomic_store(&process_stopping, 1);
+    atomic_store(&stopping, 1);
     FCGX_ShutdownPending();
     drain(&pool, app->cfg.shutdown_grace_seconds);
     log_info("worker process %d stopped", (int)getpid());

@@ -2,6 +2,7 @@
 #include "db.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "group_commit.h"
 #include "log.h"
 #include "migrations.h"
 #include "timeutil.h"
@@ -44,6 +46,44 @@ void db_global_init(void)
         fatal("SQLite refused its configuration: call db_global_init() before anything else");
     if (sqlite3_initialize() != SQLITE_OK)
         fatal("SQLite failed to initialise");
+}
+
+/*
+ * What the threads of this process share about one database file: the
+ * queue for its write lock and its commit group. Found by the lock file's
+ * identity, so every connection to the file gets the same. Past
+ * DB_LOCAL_FILES files (only test programs open so many) a connection gets
+ * none: its writers go straight to flock() and commit alone.
+ */
+#define DB_LOCAL_FILES 32
+
+struct db_local {
+    dev_t dev;
+    ino_t ino;
+    struct wlock_queue queue;
+    struct commit_group group;
+};
+
+static struct db_local *db_local_of(const struct stat *lock_file)
+{
+    static struct db_local locals[DB_LOCAL_FILES];
+    static int nlocals;
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    struct db_local *l = NULL;
+
+    pthread_mutex_lock(&lock);
+    for (int i = 0; i < nlocals && !l; i++)
+        if (locals[i].dev == lock_file->st_dev && locals[i].ino == lock_file->st_ino)
+            l = &locals[i];
+    if (!l && nlocals < DB_LOCAL_FILES) {
+        l = &locals[nlocals++];
+        l->dev = lock_file->st_dev;
+        l->ino = lock_file->st_ino;
+        wlock_queue_init(&l->queue);
+        commit_group_init(&l->group);
+    }
+    pthread_mutex_unlock(&lock);
+    return l;
 }
 
 int db_open(struct db *db, const char *path, const struct db_options *opt, struct gh_error *err)
@@ -92,8 +132,9 @@ int db_open(struct db *db, const char *path, const struct db_options *opt, struc
                 strerror(errno));
         goto fail;
     }
-    /* The lock file also carries the access epoch, in its first 8 bytes. */
+    /* The lock file also carries the shared counters (struct db's epoch). */
     {
+        struct db_local *local;
         struct stat st;
         void *map;
         if (fstat(db->lock_fd, &st) != 0 ||
@@ -104,8 +145,11 @@ int db_open(struct db *db, const char *path, const struct db_options *opt, struc
             goto fail;
         }
         db->epoch = map;
+        if ((local = db_local_of(&st)) != NULL) {
+            db->wqueue = &local->queue;
+            db->group = &local->group;
+        }
     }
-    db->wqueue = wlock_queue_of(db->lock_fd);
     buf_free(&lockpath);
     return 0;
 fail:

@@ -7,10 +7,10 @@
  * races a commit that resets the WAL (fixed upstream in 3.51.3), so
  * Gatehouse never lets the two overlap: every write transaction holds an
  * exclusive lock on "<database>-wlock" (flock, so it holds across threads
- * and processes alike; see wlock.h for how it is waited for) from BEGIN IMMEDIATE until after
- * COMMIT, and the only checkpoint, run by db_commit() when the WAL has grown past the configured
- * number of pages, happens while that lock is still held. Closing a
- * connection never checkpoints either.
+ * and processes alike; wlock.h says how it is waited for) from BEGIN
+ * IMMEDIATE until after COMMIT, and the only checkpoint, run by db_commit()
+ * when the WAL has grown past the configured number of pages, happens while
+ * that lock is still held. Closing a connection never checkpoints either.
  *
  * Checkpoints are RESTART checkpoints that wait up to 50 ms for readers to
  * leave the WAL, so the next writer starts it over and its file stays near
@@ -42,8 +42,8 @@ struct db {
     sqlite3 *conn;              /* the SQLite connection */
     char *path;                 /* the database file */
     int lock_fd;                /* open "<path>-wlock", flocked by writers */
-    struct wlock_queue *wqueue; /* this process's writers of the same file queue here */
-    struct commit_group *group; /* and share transactions here (group_commit.h) */
+    struct wlock_queue *wqueue; /* this process's writers of the file queue here (or NULL) */
+    struct commit_group *group; /* and share transactions here (group_commit.h; or NULL) */
     uint64_t *epoch;            /* counters mapped from the write-lock file, shared by all
                                    processes: [0] access epoch, [1] events epoch,
                                    [2..3] struct wlock_shared */

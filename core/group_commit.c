@@ -5,10 +5,6 @@
 
 #include "log.h"
 
-/* Distinct database files one process groups commits for; beyond that
-   (only test programs open so many), each request commits alone. */
-#define GROUP_FILES 32
-
 struct group_job {
     db_work_fn work;
     void *arg;
@@ -19,37 +15,12 @@ struct group_job {
     struct group_job *next;
 };
 
-struct commit_group {
-    const void *file; /* the process's write-lock queue of that file: one per file */
-    pthread_mutex_t mutex;
-    struct group_job *head, **tail;
-    int leading; /* a thread is running a transaction for the group */
-};
-
-static struct commit_group groups[GROUP_FILES];
-static int ngroups;
-static pthread_mutex_t groups_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static struct commit_group *group_of(struct db *db)
+void commit_group_init(struct commit_group *g)
 {
-    struct commit_group *g = NULL;
-
-    if (db->group || db->wqueue == NULL)
-        return db->group;
-    pthread_mutex_lock(&groups_lock);
-    for (int i = 0; i < ngroups && !g; i++)
-        if (groups[i].file == db->wqueue)
-            g = &groups[i];
-    if (!g && ngroups < GROUP_FILES) {
-        g = &groups[ngroups++];
-        g->file = db->wqueue;
-        pthread_mutex_init(&g->mutex, NULL);
-        g->head = NULL;
-        g->tail = &g->head;
-    }
-    pthread_mutex_unlock(&groups_lock);
-    db->group = g;
-    return g;
+    pthread_mutex_init(&g->mutex, NULL);
+    g->head = NULL;
+    g->tail = &g->head;
+    g->leading = 0;
 }
 
 /* The transaction the jobs shared is gone: every job that had succeeded (or
@@ -110,12 +81,11 @@ lost:
 int db_write_grouped(struct db *db, db_work_fn work, void *arg, struct gh_error *err)
 {
     struct group_job job = {.work = work, .arg = arg};
-    struct commit_group *g;
+    struct commit_group *g = db->group;
 
     /* Queued behind its own open transaction, a caller would wait forever. */
     if (db->in_write)
         fatal("grouped write inside a write transaction on %s", db->path);
-    g = group_of(db);
     if (g == NULL) {
         run_transaction(db, &job);
     } else {

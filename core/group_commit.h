@@ -20,11 +20,24 @@
 #ifndef GH_GROUP_COMMIT_H
 #define GH_GROUP_COMMIT_H
 
+#include <pthread.h>
+
 #include "db.h"
 #include "error.h"
 
 /* The most requests one transaction carries; more wait for the next one. */
 #define GROUP_COMMIT_MAX 64
+
+struct group_job;
+
+/* This process's requests for one database file (db.c keeps one per file). */
+struct commit_group {
+    pthread_mutex_t mutex;
+    struct group_job *head, **tail; /* queued, first to come first */
+    int leading;                    /* a thread is running a transaction for the group */
+};
+
+void commit_group_init(struct commit_group *g);
 
 /* A request's writes: 0 to keep them, -1 with err to have them undone. */
 typedef int (*db_work_fn)(struct db *db, void *arg, struct gh_error *err);

@@ -6,49 +6,25 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "timeutil.h"
 
 /* glibc before 2.41 has the field but not its documented name. */
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid
 #endif
 
-/* Distinct lock files one process queues for; past this (only test programs
-   open that many databases) a file's writers go straight to flock(). */
-#define WLOCK_FILES 32
+#define WLOCK_SIGNAL       (SIGRTMIN + 7)
+#define WLOCK_TICK_MS      20
+#define WLOCK_YIELD_MAX_US 2000
 
-struct wlock_queue {
-    dev_t dev;
-    ino_t ino;
-    pthread_mutex_t mutex;
-};
-
-static struct wlock_queue queues[WLOCK_FILES];
-static int nqueues;
-static pthread_mutex_t queues_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
 
-struct wlock_queue *wlock_queue_of(int fd)
+void wlock_queue_init(struct wlock_queue *q)
 {
-    struct wlock_queue *q = NULL;
-    struct stat st;
-
-    if (fstat(fd, &st) != 0)
-        return NULL;
-    pthread_mutex_lock(&queues_lock);
-    for (int i = 0; i < nqueues && !q; i++)
-        if (queues[i].dev == st.st_dev && queues[i].ino == st.st_ino)
-            q = &queues[i];
-    if (!q && nqueues < WLOCK_FILES) {
-        q = &queues[nqueues++];
-        q->dev = st.st_dev;
-        q->ino = st.st_ino;
-        pthread_mutex_init(&q->mutex, NULL);
-    }
-    pthread_mutex_unlock(&queues_lock);
-    return q;
+    pthread_mutex_init(&q->mutex, NULL);
 }
 
 static void on_tick(int sig)
@@ -66,14 +42,6 @@ static void install_handler(void)
     sigaction(WLOCK_SIGNAL, &sa, NULL);
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-}
-
 /*
  * When a writer of another process is blocked in flock(), let it have the
  * lock first: wait until it changes hands (or WLOCK_YIELD_MAX_US). A note
@@ -84,7 +52,7 @@ static void take_turns(struct wlock_shared *shared, int timeout_ms)
     uint64_t since = __atomic_load_n(&shared->blocked_since_ns, __ATOMIC_ACQUIRE), handovers;
     struct timespec pause = {0, 50000};
 
-    if (since == 0 || mono_ns() - since > (uint64_t)timeout_ms * 1000000u)
+    if (since == 0 || (uint64_t)time_mono_ns() - since > (uint64_t)timeout_ms * 1000000u)
         return;
     handovers = __atomic_load_n(&shared->handovers, __ATOMIC_ACQUIRE);
     for (int waited = 0; waited < WLOCK_YIELD_MAX_US; waited += 50) {
@@ -95,17 +63,8 @@ static void take_turns(struct wlock_shared *shared, int timeout_ms)
     }
 }
 
-static int passed(const struct timespec *deadline)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return now.tv_sec > deadline->tv_sec ||
-           (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
-}
-
 /* Block in flock() until it succeeds or the deadline passes. */
-static int flock_until(int fd, struct wlock_shared *shared, const struct timespec *deadline)
+static int flock_until(int fd, struct wlock_shared *shared, int64_t deadline_ns)
 {
     const long tick_ns = WLOCK_TICK_MS * 1000000L;
     struct itimerspec ticks = {{0, tick_ns}, {0, tick_ns}};
@@ -119,7 +78,7 @@ static int flock_until(int fd, struct wlock_shared *shared, const struct timespe
         return 0;
     if (errno != EWOULDBLOCK)
         return -1;
-    note = mono_ns();
+    note = (uint64_t)time_mono_ns();
     if (shared)
         __atomic_store_n(&shared->blocked_since_ns, note, __ATOMIC_RELEASE);
     pthread_once(&handler_once, install_handler);
@@ -133,7 +92,7 @@ static int flock_until(int fd, struct wlock_shared *shared, const struct timespe
     pthread_sigmask(SIG_UNBLOCK, &sig, &old);
     timer_settime(timer, 0, &ticks, NULL);
     while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
-        if (passed(deadline)) {
+        if (time_mono_ns() >= deadline_ns) {
             errno = ETIMEDOUT;
             break;
         }
@@ -151,23 +110,17 @@ static int flock_until(int fd, struct wlock_shared *shared, const struct timespe
 
 int wlock_acquire(struct wlock_queue *q, struct wlock_shared *shared, int fd, int timeout_ms)
 {
-    struct timespec deadline;
+    int64_t deadline_ns = time_mono_ns() + (int64_t)timeout_ms * 1000000;
+    struct timespec deadline = {deadline_ns / 1000000000, deadline_ns % 1000000000};
     int rc;
 
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
     if (q && (rc = pthread_mutex_clocklock(&q->mutex, CLOCK_MONOTONIC, &deadline)) != 0) {
         errno = rc;
         return -1;
     }
     if (shared)
         take_turns(shared, timeout_ms);
-    if (flock_until(fd, shared, &deadline) != 0) {
+    if (flock_until(fd, shared, deadline_ns) != 0) {
         int saved = errno;
         if (q)
             pthread_mutex_unlock(&q->mutex);

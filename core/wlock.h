@@ -14,7 +14,7 @@
  *     interrupts it every WLOCK_TICK_MS so that it can give up at the
  *     deadline.
  *
- * The signal is WLOCK_SIGNAL; its handler does nothing. It is only ever
+ * The signal is WLOCK_SIGNAL (wlock.c); its handler does nothing. It is only ever
  * armed while the thread waits in flock() and disarmed before the wait
  * returns, so it interrupts nothing else.
  *
@@ -23,20 +23,20 @@
  * process gets a CPU, and that process can starve for seconds. So a writer
  * about to block in flock() leaves a note in memory shared by every
  * process (struct wlock_shared, in the mapped lock file), and a writer that
- * finds a fresh note waits for the next hand-over (or WLOCK_YIELD_MAX_US)
+ * finds a fresh note waits for the next hand-over (or 2 ms at most)
  * before it tries. The note only orders; the lock is flock()'s, so a
  * process that dies leaves at worst a stale note that ages out.
  */
 #ifndef GH_WLOCK_H
 #define GH_WLOCK_H
 
+#include <pthread.h>
 #include <stdint.h>
 
-#define WLOCK_SIGNAL       (SIGRTMIN + 7)
-#define WLOCK_TICK_MS      20
-#define WLOCK_YIELD_MAX_US 2000
-
-struct wlock_queue;
+/* This process's writers of one lock file (db.c keeps one per file). */
+struct wlock_queue {
+    pthread_mutex_t mutex;
+};
 
 /* Shared by every process, in the mapped lock file; all zero at first. */
 struct wlock_shared {
@@ -44,16 +44,12 @@ struct wlock_shared {
     uint64_t handovers;        /* counts acquisitions */
 };
 
-/*
- * The process's queue for the lock file open on fd (the same for every fd
- * open on that file); NULL, with errno, if there are too many lock files.
- */
-struct wlock_queue *wlock_queue_of(int fd);
+void wlock_queue_init(struct wlock_queue *q);
 
 /*
- * Take the lock: wait in q, then flock(fd) exclusively, taking turns with
- * other processes through shared. Returns 0, or -1 with errno ETIMEDOUT
- * after timeout_ms or another errno from flock().
+ * Take the lock: wait in q (NULL: no queue), then flock(fd) exclusively,
+ * taking turns with other processes through shared. Returns 0, or -1 with
+ * errno ETIMEDOUT after timeout_ms or another errno from flock().
  */
 int wlock_acquire(struct wlock_queue *q, struct wlock_shared *shared, int fd, int timeout_ms);
 void wlock_release(struct wlock_queue *q, int fd);

@@ -225,6 +225,24 @@ def is_html(r):
     return r.headers["content-type"].startswith("text/html")
 
 
+def at_once(calls):
+    """Run every call of {name: callable} in its own thread, released together;
+    their answers by name."""
+    barrier = threading.Barrier(len(calls))
+    results = {}
+
+    def go(name, call):
+        barrier.wait()
+        results[name] = call()
+
+    threads = [threading.Thread(target=go, args=item) for item in calls.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
 # --- 1. the tier rules -----------------------------------------------------------------
 
 def test_tier_1_is_approved_on_arrival_by_the_system(ap):
@@ -468,18 +486,7 @@ def test_racing_for_the_last_vote_has_exactly_one_winner(ap):
     for round_ in range(5):
         a = new(ap, tier=3, mission_id="m-race")
         assert vote(ap, "bob", a["id"]).status == 200
-        barrier = threading.Barrier(len(RACERS))
-        results = {}
-
-        def go(user):
-            barrier.wait()
-            results[user] = vote(ap, user, a["id"])
-
-        threads = [threading.Thread(target=go, args=(u,)) for u in RACERS]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        results = at_once({u: (lambda u=u: vote(ap, u, a["id"])) for u in RACERS})
         winners = [u for u, r in results.items() if r.status == 200]
         assert len(winners) == 1, {u: (r.status, r.text) for u, r in results.items()}
         winner = winners[0]
@@ -500,20 +507,9 @@ def test_racing_for_the_last_vote_has_exactly_one_winner(ap):
 def test_a_cancel_racing_the_deciding_vote_leaves_one_outcome(ap):
     for _ in range(5):
         a = new(ap, tier=2)
-        barrier = threading.Barrier(3)
-        results = {}
-
-        def go(name, call):
-            barrier.wait()
-            results[name] = call()
-
-        threads = [threading.Thread(target=go, args=("vote", lambda: vote(ap, "bob", a["id"]))),
-                   threading.Thread(target=go, args=("deny", lambda: vote(ap, "carol", a["id"], "deny"))),
-                   threading.Thread(target=go, args=("cancel", lambda: cancel(ap, "alice", a["id"])))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        results = at_once({"vote": lambda: vote(ap, "bob", a["id"]),
+                           "deny": lambda: vote(ap, "carol", a["id"], "deny"),
+                           "cancel": lambda: cancel(ap, "alice", a["id"])})
         won = [k for k, r in results.items() if r.status == 200]
         assert len(won) == 1, {k: (r.status, r.text) for k, r in results.items()}
         for k, r in results.items():
@@ -636,18 +632,7 @@ def test_idempotency_key_is_checked(ap):
 
 def test_concurrent_requests_with_one_key_create_one_request(ap):
     body = {"action_type": "scale_out", "target": "race-api", "tier": 2, "reason": "idem race"}
-    barrier = threading.Barrier(10)
-    results = []
-
-    def go():
-        barrier.wait()
-        results.append(create(ap, body, key="race-key"))
-
-    threads = [threading.Thread(target=go) for _ in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = list(at_once({k: lambda: create(ap, body, key="race-key") for k in range(10)}).values())
     assert [r.status for r in results] == [201] * 10, [r.text for r in results]
     assert len({r.json()["data"]["id"] for r in results}) == 1
     assert len({json.dumps(r.json()["data"], sort_keys=True) for r in results}) == 1
