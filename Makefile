@@ -18,9 +18,14 @@ DATADIR    = $(PREFIX)/share/gatehouse
 LIBEXECDIR = $(PREFIX)/libexec/gatehouse
 BINDIR     = $(PREFIX)/bin
 
+# The libraries come from pkg-config, asked when this Makefile is read. On a
+# fresh machine they are not installed yet at that moment, so `run`, `test`
+# and `bench` install them first (deps) and then build in a new make, which
+# reads this file again and finds them; `make` alone says what is missing.
 PKGS     = fcgi sqlite3 libctemplate libsodium jansson libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SUBMAKE   = $(MAKE) --no-print-directory SAN='$(SAN)'
 
 WARN      = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
 HARDEN    = -fstack-protector-strong -fPIE
@@ -55,6 +60,9 @@ all: check-templates $(PROGRAMS)
 # Recompile when the flags change; relink the programs when the mode changes
 # (SAN=1 and back: each mode keeps its own objects, the programs are shared).
 $(BUILD)/flags: FORCE
+	@command -v pkg-config >/dev/null && pkg-config --exists $(PKGS) || { \
+		echo "make: the libraries to build against are missing ($(PKGS));" >&2; \
+		echo "      run 'make deps' first (make run and make test do it themselves)" >&2; exit 1; }
 	@mkdir -p $(@D)
 	@echo '$(CFLAGS) $(CXXFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CFLAGS) $(CXXFLAGS) $(LDFLAGS)' > $@
 build/mode: FORCE
@@ -105,20 +113,23 @@ check-templates:
 deps:
 	@conf/dev/deps
 
-run: deps all
+run: deps
+	@$(SUBMAKE) all
 	@VAR='$(VAR)' PORT='$(PORT)' conf/dev/run
 
 unit: all $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
-test: deps all $(BUILD)/unit-tests
+test: deps
+	@$(SUBMAKE) all $(BUILD)/unit-tests
 	@SAN='$(SAN)' UNIT='$(BUILD)/unit-tests' tests/run
 
 $(BUILD)/ledger-bench: $(BUILD)/tests/bench/ledger_bench.o $(BUILD)/libcore.a
 	@echo "  LINK    $@"
 	@$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-bench: deps all $(BUILD)/ledger-bench
+bench: deps
+	@$(SUBMAKE) all $(BUILD)/ledger-bench
 	@LEDGER_BENCH='$(BUILD)/ledger-bench' tests/bench/run
 
 FORMAT_FILES = $(wildcard core/*.[ch] core/*.cc cgi-bin/*.[ch] worker/*.[ch] admin/*.[ch] tests/unit/*.[ch])
