@@ -187,10 +187,12 @@ void api_events_search(struct request_ctx *ctx)
         return;
     }
     if ((db = ctx_db(ctx, &err)) == NULL || (st = db_prepare(db, sql)) == NULL ||
-        db_bind_list(st, "itttiii", ":after", (int64_t)after, ":corr",
-                     http_param(ctx->req, "correlation_id"), ":type", http_param(ctx->req, "type"),
-                     ":mission", http_param(ctx->req, "mission_id"), ":since", since_ms, ":until",
-                     until_ms, ":limit", (int64_t)limit + 1) != 0) {
+        db_bind(st, BINDS(BIND_INT(":after", after),
+                          BIND_TEXT(":corr", http_param(ctx->req, "correlation_id")),
+                          BIND_TEXT(":type", http_param(ctx->req, "type")),
+                          BIND_TEXT(":mission", http_param(ctx->req, "mission_id")),
+                          BIND_INT(":since", since_ms), BIND_INT(":until", until_ms),
+                          BIND_INT(":limit", limit + 1))) != 0) {
         reply_error(ctx, 500, "internal", "internal error", NULL);
         return;
     }

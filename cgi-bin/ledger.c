@@ -33,7 +33,7 @@ void api_ledger_list(struct request_ctx *ctx)
         return;
     }
     if ((db = ctx_db(ctx, &err)) == NULL || (st = db_prepare(db, sql)) == NULL ||
-        db_bind_list(st, "ii", ":after", (int64_t)after, ":limit", (int64_t)limit + 1) != 0) {
+        db_bind(st, BINDS(BIND_INT(":after", after), BIND_INT(":limit", limit + 1))) != 0) {
         reply_error(ctx, 500, "internal", "internal error", NULL);
         return;
     }

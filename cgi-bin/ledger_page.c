@@ -83,8 +83,9 @@ void page_ledger(struct request_ctx *ctx)
     if (*kind || *subject)
         tpl_show(content, "FILTERED");
     st = db_prepare(db, sql);
-    if (st == NULL || db_bind_list(st, "itti", ":before", (int64_t)before, ":kind", kind,
-                                   ":subject", subject, ":limit", (int64_t)PAGE_SIZE + 1) != 0) {
+    if (st == NULL || db_bind(st, BINDS(BIND_INT(":before", before), BIND_TEXT(":kind", kind),
+                                        BIND_TEXT(":subject", subject),
+                                        BIND_INT(":limit", PAGE_SIZE + 1))) != 0) {
         tpl_dict_free(layout);
         reply_error(ctx, 500, "internal", "internal error", NULL);
         return;

@@ -52,7 +52,7 @@ static int64_t query_number(struct db *db, const char *sql, const char *id)
     sqlite3_stmt *st = db_prepare(db, sql);
     int64_t n = -1;
 
-    if (st && (id == NULL || db_bind_list(st, "t", ":id", id) == 0) &&
+    if (st && (id == NULL || db_bind(st, BINDS(BIND_TEXT(":id", id))) == 0) &&
         db_step(db, st, NULL) == SQLITE_ROW)
         n = sqlite3_column_int64(st, 0);
     db_reset(st);
@@ -129,7 +129,8 @@ static int fetch_mission_events(struct db *db, const void *arg, int64_t *last, s
     sqlite3_stmt *st = db_prepare(db, sql);
     int n = 0, rc;
 
-    if (st == NULL || db_bind_list(st, "ti", ":id", (const char *)arg, ":last", *last) != 0) {
+    if (st == NULL ||
+        db_bind(st, BINDS(BIND_TEXT(":id", (const char *)arg), BIND_INT(":last", *last))) != 0) {
         db_reset(st);
         return -1;
     }
@@ -193,7 +194,7 @@ static int fetch_approval_changes(struct db *db, const void *arg, int64_t *last,
     int n = 0, rc;
 
     (void)arg;
-    if (st == NULL || db_bind_list(st, "i", ":last", *last) != 0) {
+    if (st == NULL || db_bind(st, BINDS(BIND_INT(":last", *last))) != 0) {
         db_reset(st);
         return -1;
     }

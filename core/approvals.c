@@ -128,7 +128,7 @@ static json_t *votes_json(struct db *db, int64_t id)
     sqlite3_stmt *st = db_prepare(db, sql);
     json_t *votes = json_array();
 
-    if (st && db_bind_list(st, "i", ":id", id) == 0)
+    if (st && db_bind(st, BINDS(BIND_INT(":id", id))) == 0)
         while (db_step(db, st, NULL) == SQLITE_ROW)
             json_array_append_new(
                 votes, json_pack("{s:s, s:s, s:s, s:s}", "by", sqlite3_column_text(st, 0),
@@ -185,7 +185,7 @@ json_t *approval_get(struct db *db, int64_t id, struct gh_error *err)
     json_t *a = NULL;
     int rc;
 
-    if (st == NULL || db_bind_list(st, "i", ":id", id) != 0) {
+    if (st == NULL || db_bind(st, BINDS(BIND_INT(":id", id))) != 0) {
         db_reset(st);
         gh_fail(err, GH_INTERNAL, "database error");
         return NULL;
@@ -210,7 +210,7 @@ int approval_facts_load(struct db *db, int64_t id, struct approval_facts *f, str
     int rc;
 
     memset(f, 0, sizeof(*f));
-    if (st == NULL || db_bind_list(st, "i", ":id", id) != 0) {
+    if (st == NULL || db_bind(st, BINDS(BIND_INT(":id", id))) != 0) {
         db_reset(st);
         return gh_fail(err, GH_INTERNAL, "database error");
     }
@@ -231,7 +231,7 @@ int approval_facts_load(struct db *db, int64_t id, struct approval_facts *f, str
     if (rc != SQLITE_ROW)
         return -1;
     st = db_prepare(db, votes_sql);
-    if (st == NULL || db_bind_list(st, "i", ":id", id) != 0) {
+    if (st == NULL || db_bind(st, BINDS(BIND_INT(":id", id))) != 0) {
         db_reset(st);
         return gh_fail(err, GH_INTERNAL, "database error");
     }
@@ -274,7 +274,8 @@ static int record_transition(struct db *db, const struct approval_actor *who, co
     hook = json_deep_copy(a);
     json_object_set_new(hook, "url", json_string(buf_str(&url)));
     buf_free(&url);
-    rc = record_event(db, actor, type, json_string_value(mission), subject, subject, a, hook, err);
+    rc = record_event(db, who->now_ms, actor, type, json_string_value(mission), subject, subject, a,
+                      hook, err);
     json_decref(hook);
     if (rc == 0 && out)
         *out = a;
@@ -308,7 +309,8 @@ static int idempotency_lookup(struct db *db, const struct approval_actor *who,
     sqlite3_stmt *st = db_prepare(db, sql);
     int rc, found = 0;
 
-    if (st == NULL || db_bind_list(st, "tt", ":user", who->username, ":key", idem->key) != 0) {
+    if (st == NULL ||
+        db_bind(st, BINDS(BIND_TEXT(":user", who->username), BIND_TEXT(":key", idem->key))) != 0) {
         db_reset(st);
         return gh_fail(err, GH_INTERNAL, "database error");
     }
@@ -340,8 +342,10 @@ static int idempotency_remember(struct db *db, const struct approval_actor *who,
 
     if (text == NULL)
         return gh_fail(err, GH_INTERNAL, "the answer does not serialise");
-    rc = db_run(db, sql, NULL, err, "tthti", ":user", who->username, ":key", idem->key, ":hash",
-                idem->body_hash, ":resp", text, ":ms", who->now_ms);
+    rc = db_run(db, sql, NULL, err,
+                BINDS(BIND_TEXT(":user", who->username), BIND_TEXT(":key", idem->key),
+                      BIND_HASH(":hash", idem->body_hash), BIND_TEXT(":resp", text),
+                      BIND_INT(":ms", who->now_ms)));
     free(text);
     return rc;
 }
@@ -384,11 +388,13 @@ static int create_work(struct db *db, void *arg, struct gh_error *err)
             return rc == 1 ? 0 : -1;
         }
     }
-    rc =
-        db_run(db, sql, NULL, err, "ttittttttii", ":action", in->action_type, ":target", in->target,
-               ":tier", (int64_t)in->tier, ":reason", in->reason, ":mission", in->mission_id,
-               ":params", w->params, ":by", who->username, ":at", at, ":expires_at", expires_at,
-               ":expires_ms", expires_ms, ":required", (int64_t)tier_required_approvals(in->tier));
+    rc = db_run(db, sql, NULL, err,
+                BINDS(BIND_TEXT(":action", in->action_type), BIND_TEXT(":target", in->target),
+                      BIND_INT(":tier", in->tier), BIND_TEXT(":reason", in->reason),
+                      BIND_TEXT(":mission", in->mission_id), BIND_TEXT(":params", w->params),
+                      BIND_TEXT(":by", who->username), BIND_TEXT(":at", at),
+                      BIND_TEXT(":expires_at", expires_at), BIND_INT(":expires_ms", expires_ms),
+                      BIND_INT(":required", tier_required_approvals(in->tier))));
     id = sqlite3_last_insert_rowid(db->conn);
     if (rc == 0)
         rc = record_transition(db, who, who->username, "approval.requested", id,
@@ -396,7 +402,8 @@ static int create_work(struct db *db, void *arg, struct gh_error *err)
     /* Tier 1: filed like any request, then granted by the system at once and
      * dispatched like any grant; the ledger shows both steps as they were. */
     if (rc == 0 && granted)
-        rc = db_run(db, grant_sql, NULL, err, "tii", ":at", at, ":ms", who->now_ms, ":id", id);
+        rc = db_run(db, grant_sql, NULL, err,
+                    BINDS(BIND_TEXT(":at", at), BIND_INT(":ms", who->now_ms), BIND_INT(":id", id)));
     if (rc == 0 && granted)
         rc = record_transition(db, who, "system", "approval.granted", id, w->out, err);
     if (rc == 0 && w->idem && w->idem->key)
@@ -457,9 +464,12 @@ static int vote_work(struct db *db, void *arg, struct gh_error *err)
     if (rc == 0)
         rc = vote_check(&f, who->username, who->roles, who->now_ms, err);
     if (rc == 0)
-        rc = db_run(db, vote_sql, NULL, err, "itittti", ":id", w->id, ":voter", who->username,
-                    ":roles", (int64_t)who->roles, ":verdict", w->approve ? "approve" : "deny",
-                    ":comment", w->comment ? w->comment : "", ":at", at, ":ms", who->now_ms);
+        rc = db_run(db, vote_sql, NULL, err,
+                    BINDS(BIND_INT(":id", w->id), BIND_TEXT(":voter", who->username),
+                          BIND_INT(":roles", who->roles),
+                          BIND_TEXT(":verdict", w->approve ? "approve" : "deny"),
+                          BIND_TEXT(":comment", w->comment ? w->comment : ""), BIND_TEXT(":at", at),
+                          BIND_INT(":ms", who->now_ms)));
     if (rc != 0)
         return -1;
     b = &f.votes[f.nvotes++];
@@ -468,8 +478,10 @@ static int vote_work(struct db *db, void *arg, struct gh_error *err)
     b->approve = w->approve;
     outcome = approval_outcome(&f);
     if (outcome != APPROVAL_PENDING)
-        rc = db_run(db, decide_sql, NULL, err, "ttiti", ":status", approval_status_name(outcome),
-                    ":at", at, ":ms", who->now_ms, ":by", who->username, ":id", w->id);
+        rc = db_run(db, decide_sql, NULL, err,
+                    BINDS(BIND_TEXT(":status", approval_status_name(outcome)), BIND_TEXT(":at", at),
+                          BIND_INT(":ms", who->now_ms), BIND_TEXT(":by", who->username),
+                          BIND_INT(":id", w->id)));
     if (rc == 0)
         rc = record_transition(db, who, who->username, event_of[outcome], w->id, w->out, err);
     return rc;
@@ -506,8 +518,9 @@ static int cancel_work(struct db *db, void *arg, struct gh_error *err)
     if (rc == 0)
         rc = cancel_check(&f, who->username, who->roles, who->now_ms, err);
     if (rc == 0)
-        rc = db_run(db, sql, NULL, err, "titi", ":at", at, ":ms", who->now_ms, ":by", who->username,
-                    ":id", w->id);
+        rc = db_run(db, sql, NULL, err,
+                    BINDS(BIND_TEXT(":at", at), BIND_INT(":ms", who->now_ms),
+                          BIND_TEXT(":by", who->username), BIND_INT(":id", w->id)));
     if (rc == 0)
         rc = record_transition(db, who, who->username, "approval.cancelled", w->id, w->out, err);
     return rc;
@@ -541,7 +554,7 @@ static int execution_work(struct db *db, void *arg, struct gh_error *err)
     if (rc == 0)
         rc = execution_check(&f, err);
     if (rc == 0)
-        rc = db_run(db, sql, NULL, err, "ti", ":x", w->text, ":id", w->id);
+        rc = db_run(db, sql, NULL, err, BINDS(BIND_TEXT(":x", w->text), BIND_INT(":id", w->id)));
     if (rc == 0)
         rc = record_transition(db, w->who, w->who->username, "approval.executed", w->id, w->out,
                                err);
@@ -591,7 +604,8 @@ static int expire_batch(struct db *db, const struct approval_actor *who, int bat
     if (db_begin_write(db, err) != 0)
         return -1;
     st = db_prepare(db, due_sql);
-    if (st == NULL || db_bind_list(st, "ii", ":now", who->now_ms, ":n", (int64_t)batch) != 0) {
+    if (st == NULL ||
+        db_bind(st, BINDS(BIND_INT(":now", who->now_ms), BIND_INT(":n", batch))) != 0) {
         db_reset(st);
         db_rollback(db);
         return gh_fail(err, GH_INTERNAL, "database error");
@@ -601,7 +615,9 @@ static int expire_batch(struct db *db, const struct approval_actor *who, int bat
     db_reset(st);
     rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
     for (int i = 0; rc == 0 && i < n; i++) {
-        rc = db_run(db, sql, NULL, err, "tii", ":at", at, ":ms", who->now_ms, ":id", ids[i]);
+        rc = db_run(
+            db, sql, NULL, err,
+            BINDS(BIND_TEXT(":at", at), BIND_INT(":ms", who->now_ms), BIND_INT(":id", ids[i])));
         if (rc == 0)
             rc = record_transition(db, who, who->username, "approval.expired", ids[i], NULL, err);
     }
@@ -637,7 +653,7 @@ int idempotency_prune(struct db *db, int64_t before_ms, int *count, struct gh_er
 {
     static const char sql[] = "DELETE FROM idempotency_keys WHERE created_ms < :before";
 
-    return db_write(db, sql, count, NULL, err, "i", ":before", before_ms);
+    return db_write(db, sql, count, NULL, err, BINDS(BIND_INT(":before", before_ms)));
 }
 
 /* ---- lists ---- */
@@ -715,8 +731,9 @@ json_t *approvals_list(struct db *db, const struct approval_filter *f, const cha
     }
     st = db_prepare(db, sql);
     if (st == NULL ||
-        db_bind_list(st, "ttiii", ":status", f->status, ":mission", f->mission_id, ":tier",
-                     (int64_t)f->tier, ":before", before, ":limit", (int64_t)limit + 1) != 0) {
+        db_bind(st, BINDS(BIND_TEXT(":status", f->status), BIND_TEXT(":mission", f->mission_id),
+                          BIND_INT(":tier", f->tier), BIND_INT(":before", before),
+                          BIND_INT(":limit", limit + 1))) != 0) {
         db_reset(st);
         gh_fail(err, GH_INTERNAL, "database error");
         return NULL;
@@ -745,8 +762,9 @@ json_t *approvals_pending(struct db *db, const struct approval_filter *f, const 
         return NULL;
     }
     st = db_prepare(db, sql);
-    if (st == NULL || db_bind_list(st, "tiii", ":mission", f->mission_id, ":tier", (int64_t)f->tier,
-                                   ":after", after, ":limit", (int64_t)limit + 1) != 0) {
+    if (st == NULL ||
+        db_bind(st, BINDS(BIND_TEXT(":mission", f->mission_id), BIND_INT(":tier", f->tier),
+                          BIND_INT(":after", after), BIND_INT(":limit", limit + 1))) != 0) {
         db_reset(st);
         gh_fail(err, GH_INTERNAL, "database error");
         return NULL;
@@ -777,9 +795,10 @@ json_t *approvals_decided(struct db *db, const struct approval_filter *f, const 
         return NULL;
     }
     st = db_prepare(db, sql);
-    if (st == NULL || db_bind_list(st, "ttiiii", ":status", f->status, ":mission", f->mission_id,
-                                   ":tier", (int64_t)f->tier, ":ms", ms, ":before", before,
-                                   ":limit", (int64_t)limit + 1) != 0) {
+    if (st == NULL ||
+        db_bind(st, BINDS(BIND_TEXT(":status", f->status), BIND_TEXT(":mission", f->mission_id),
+                          BIND_INT(":tier", f->tier), BIND_INT(":ms", ms),
+                          BIND_INT(":before", before), BIND_INT(":limit", limit + 1))) != 0) {
         db_reset(st);
         gh_fail(err, GH_INTERNAL, "database error");
         return NULL;
@@ -819,7 +838,8 @@ int approvals_pending_count(struct db *db, const struct approval_filter *f, int6
         return 0;
     }
     st = db_prepare(db, sql);
-    if (st && db_bind_list(st, "ti", ":mission", f->mission_id, ":tier", (int64_t)f->tier) == 0)
+    if (st &&
+        db_bind(st, BINDS(BIND_TEXT(":mission", f->mission_id), BIND_INT(":tier", f->tier))) == 0)
         rc = db_step(db, st, err);
     *count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     db_reset(st);

@@ -256,48 +256,32 @@ int db_bind_null(sqlite3_stmt *stmt, const char *name)
     return bind_result(stmt, name, sqlite3_bind_null(stmt, idx));
 }
 
-/* The size of a secret hash, as core/crypto.h stores them (kept here to keep db.c free of it). */
-#define BOUND_HASH_BYTES 32
-
-int db_bind_vlist(sqlite3_stmt *stmt, const char *types, va_list ap)
+int db_bind(sqlite3_stmt *stmt, const struct db_bind *binds)
 {
-    for (const char *t = types; *t; t++) {
-        const char *name = va_arg(ap, const char *);
-        int idx = bind_index(stmt, name), rc;
+    for (const struct db_bind *b = binds; b && b->name; b++) {
+        int idx = bind_index(stmt, b->name), rc;
         if (idx == 0)
             return -1;
-        switch (*t) {
-        case 't': {
-            const char *v = va_arg(ap, const char *);
-            rc = v ? sqlite3_bind_text(stmt, idx, v, -1, SQLITE_TRANSIENT)
-                   : sqlite3_bind_null(stmt, idx);
+        switch (b->type) {
+        case DB_BIND_TEXT:
+            rc = b->v.text ? sqlite3_bind_text(stmt, idx, b->v.text, -1, SQLITE_TRANSIENT)
+                           : sqlite3_bind_null(stmt, idx);
             break;
-        }
-        case 'i':
-            rc = sqlite3_bind_int64(stmt, idx, va_arg(ap, int64_t));
+        case DB_BIND_INT:
+            rc = sqlite3_bind_int64(stmt, idx, b->v.i);
             break;
-        case 'h':
-            rc = sqlite3_bind_blob(stmt, idx, va_arg(ap, const unsigned char *), BOUND_HASH_BYTES,
-                                   SQLITE_TRANSIENT);
+        case DB_BIND_HASH:
+            rc = sqlite3_bind_blob(stmt, idx, b->v.hash, DB_HASH_BYTES, SQLITE_TRANSIENT);
             break;
+        case DB_BIND_END:
         default:
-            fatal("db_bind_list: unknown type letter '%c'", *t);
+            rc = SQLITE_MISUSE; /* only a list not built with BINDS() gets here */
+            break;
         }
-        if (bind_result(stmt, name, rc) != 0)
+        if (bind_result(stmt, b->name, rc) != 0)
             return -1;
     }
     return 0;
-}
-
-int db_bind_list(sqlite3_stmt *stmt, const char *types, ...)
-{
-    va_list ap;
-    int rc;
-
-    va_start(ap, types);
-    rc = db_bind_vlist(stmt, types, ap);
-    va_end(ap);
-    return rc;
 }
 
 static int busy_code(int rc)
@@ -334,13 +318,13 @@ int db_exec(struct db *db, const char *sql, struct gh_error *err)
     return gh_fail(err, GH_INTERNAL, "database error");
 }
 
-int db_vrun(struct db *db, const char *sql, int *changes, struct gh_error *err, const char *types,
-            va_list ap)
+int db_run(struct db *db, const char *sql, int *changes, struct gh_error *err,
+           const struct db_bind *binds)
 {
     sqlite3_stmt *st = db_prepare(db, sql);
     int rc;
 
-    if (st == NULL || db_bind_vlist(st, types, ap) != 0) {
+    if (st == NULL || db_bind(st, binds) != 0) {
         db_reset(st);
         return gh_fail(err, GH_INTERNAL, "database error");
     }
@@ -353,30 +337,12 @@ int db_vrun(struct db *db, const char *sql, int *changes, struct gh_error *err, 
     return 0;
 }
 
-int db_run(struct db *db, const char *sql, int *changes, struct gh_error *err, const char *types,
-           ...)
-{
-    va_list ap;
-    int rc;
-
-    va_start(ap, types);
-    rc = db_vrun(db, sql, changes, err, types, ap);
-    va_end(ap);
-    return rc;
-}
-
 int db_write(struct db *db, const char *sql, int *changes, int64_t *rowid, struct gh_error *err,
-             const char *types, ...)
+             const struct db_bind *binds)
 {
-    va_list ap;
-    int rc;
-
     if (db_begin_write(db, err) != 0)
         return -1;
-    va_start(ap, types);
-    rc = db_vrun(db, sql, changes, err, types, ap);
-    va_end(ap);
-    if (rc != 0) {
+    if (db_run(db, sql, changes, err, binds) != 0) {
         db_rollback(db);
         return -1;
     }

@@ -25,7 +25,7 @@
 #define GH_DB_H
 
 #include <sqlite3.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -97,31 +97,58 @@ int db_bind_null(sqlite3_stmt *stmt, const char *name);
 int db_step(struct db *db, sqlite3_stmt *stmt, struct gh_error *err);
 
 /*
- * Bind parameters by name from a list: for each letter of types, a name and
- * a value follow — 't' const char * (NULL binds NULL), 'i' int64_t,
- * 'h' a secret hash (SECRET_HASH_BYTES bytes). -1 (logged) on a bad bind.
+ * Typed binds. A statement's parameters are given as a list built with
+ * BINDS() from BIND_TEXT / BIND_INT / BIND_HASH, each naming a parameter
+ * (":name") and its value. The value lands in a union member of its own
+ * type, so a text where an integer belongs (or the reverse) does not
+ * compile (-Wint-conversion, -Wpointer-sign, and warnings are errors): a
+ * wrong bind cannot reach run time, as it could with the type-letter
+ * varargs this replaced. tests/bind_misuse checks that it stays so.
  */
-int db_bind_list(sqlite3_stmt *stmt, const char *types, ...);
-int db_bind_vlist(sqlite3_stmt *stmt, const char *types, va_list ap);
+enum db_bind_type {
+    DB_BIND_END = 0, /* ends a list (BINDS adds it) */
+    DB_BIND_TEXT,    /* text; NULL binds SQL NULL */
+    DB_BIND_INT,     /* a 64-bit integer */
+    DB_BIND_HASH,    /* a secret hash of DB_HASH_BYTES bytes (crypto.h's SECRET_HASH_BYTES) */
+};
+
+/* Bytes of a bound hash: SECRET_HASH_BYTES, kept here to keep db.h free of crypto.h. */
+#define DB_HASH_BYTES 32
+
+struct db_bind {
+    const char *name;       /* ":name" as written in the SQL */
+    enum db_bind_type type; /* which member of v holds the value */
+    union {
+        const char *text;          /* DB_BIND_TEXT */
+        int64_t i;                 /* DB_BIND_INT */
+        const unsigned char *hash; /* DB_BIND_HASH */
+    } v;
+};
+
+#define BIND_TEXT(name, value) ((struct db_bind){(name), DB_BIND_TEXT, {.text = (value)}})
+#define BIND_INT(name, value)  ((struct db_bind){(name), DB_BIND_INT, {.i = (value)}})
+#define BIND_HASH(name, value) ((struct db_bind){(name), DB_BIND_HASH, {.hash = (value)}})
+/* A list of binds that lives until the end of the enclosing block; NULL means none. */
+#define BINDS(...) ((const struct db_bind[]){__VA_ARGS__, {NULL, DB_BIND_END, {0}}})
+
+/* Bind every entry of binds (may be NULL) by name; -1 (logged) if a name or a bind is wrong. */
+int db_bind(sqlite3_stmt *stmt, const struct db_bind *binds);
 
 /*
  * Run one statement inside the caller's transaction (or for its side
- * effects): prepare (cached), bind as db_bind_list, step to the end,
- * reset. *changes (may be NULL) receives the rows it changed.
+ * effects): prepare (cached), bind, step to the end, reset. *changes (may
+ * be NULL) receives the rows it changed.
  */
-int db_run(struct db *db, const char *sql, int *changes, struct gh_error *err, const char *types,
-           ...);
-int db_vrun(struct db *db, const char *sql, int *changes, struct gh_error *err, const char *types,
-            va_list ap);
+int db_run(struct db *db, const char *sql, int *changes, struct gh_error *err,
+           const struct db_bind *binds);
 
 /*
  * One write statement in its own write transaction: take the lock, BEGIN
- * IMMEDIATE, bind (as db_bind_list), step, COMMIT. *changes (may be NULL)
- * receives the rows it changed and *rowid (may be NULL) the last inserted
- * rowid.
+ * IMMEDIATE, bind, step, COMMIT. *changes (may be NULL) receives the rows
+ * it changed and *rowid (may be NULL) the last inserted rowid.
  */
 int db_write(struct db *db, const char *sql, int *changes, int64_t *rowid, struct gh_error *err,
-             const char *types, ...);
+             const struct db_bind *binds);
 
 /* Run SQL text without results (schema, pragmas); logged on failure. */
 int db_exec(struct db *db, const char *sql, struct gh_error *err);

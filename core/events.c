@@ -105,9 +105,11 @@ static int mission_touch(struct db *db, const struct event_in *ev, int64_t now_m
     char at[TIME_RFC3339_LEN];
 
     time_format_rfc3339(now_ms, at);
-    return db_run(db, open_sql, NULL, err, "ttti", ":id", ev->mission_id, ":title",
-                  json_is_string(title) ? json_string_value(title) : ev->mission_id, ":at", at,
-                  ":ms", now_ms);
+    return db_run(db, open_sql, NULL, err,
+                  BINDS(BIND_TEXT(":id", ev->mission_id),
+                        BIND_TEXT(":title", json_is_string(title) ? json_string_value(title)
+                                                                  : ev->mission_id),
+                        BIND_TEXT(":at", at), BIND_INT(":ms", now_ms)));
 }
 
 int event_store(struct db *db, const struct event_in *ev, int64_t now_ms,
@@ -129,10 +131,13 @@ int event_store(struct db *db, const struct event_in *ev, int64_t now_ms,
     if (ev->mission_id)
         rc = mission_touch(db, ev, now_ms, err);
     if (rc == 0)
-        rc = db_run(db, ins_sql, &changes, err, "ttttttittt", ":id", ev->id, ":source", ev->source,
-                    ":type", ev->type, ":mission", ev->mission_id, ":corr", ev->correlation_id,
-                    ":occurred", occurred, ":occurred_ms", ev->occurred_ms, ":received", received,
-                    ":payload", payload, ":wh", ev->webhook_id);
+        rc = db_run(db, ins_sql, &changes, err,
+                    BINDS(BIND_TEXT(":id", ev->id), BIND_TEXT(":source", ev->source),
+                          BIND_TEXT(":type", ev->type), BIND_TEXT(":mission", ev->mission_id),
+                          BIND_TEXT(":corr", ev->correlation_id), BIND_TEXT(":occurred", occurred),
+                          BIND_INT(":occurred_ms", ev->occurred_ms),
+                          BIND_TEXT(":received", received), BIND_TEXT(":payload", payload),
+                          BIND_TEXT(":wh", ev->webhook_id)));
     free(payload);
     if (rc != 0)
         return -1;
@@ -144,12 +149,12 @@ int event_store(struct db *db, const struct event_in *ev, int64_t now_ms,
     return 0;
 }
 
-int record_event(struct db *db, const char *actor, const char *type, const char *mission_id,
-                 const char *correlation_id, const char *subject, json_t *payload,
-                 json_t *webhook_data, struct gh_error *err)
+int record_event(struct db *db, int64_t now_ms, const char *actor, const char *type,
+                 const char *mission_id, const char *correlation_id, const char *subject,
+                 json_t *payload, json_t *webhook_data, struct gh_error *err)
 {
     char id[4 + TOKEN_B64_LEN];
-    int64_t now = time_now_ms(), seq = 0;
+    int64_t now = now_ms, seq = 0;
     enum event_outcome outcome;
     struct event_in ev;
     json_t *entry, *data;
@@ -167,7 +172,7 @@ int record_event(struct db *db, const char *actor, const char *type, const char 
         json_pack("{s:s, s:s, s:o, s:o, s:O}", "event_id", id, "type", type, "mission_id",
                   mission_id ? json_string(mission_id) : json_null(), "correlation_id",
                   correlation_id ? json_string(correlation_id) : json_null(), "payload", payload);
-    rc = ledger_append(db, actor, type, subject, entry, NULL, err);
+    rc = ledger_append(db, now, actor, type, subject, entry, NULL, err);
     json_decref(entry);
     if (rc != 0)
         return -1;
@@ -217,7 +222,7 @@ json_t *mission_read(struct db *db, const char *id, int with_counts, struct gh_e
     json_t *m = NULL, *counts;
     int rc, total = 0;
 
-    if (st == NULL || db_bind_list(st, "t", ":id", id) != 0) {
+    if (st == NULL || db_bind(st, BINDS(BIND_TEXT(":id", id))) != 0) {
         db_reset(st);
         gh_fail(err, GH_INTERNAL, "database error");
         return NULL;
@@ -245,7 +250,8 @@ json_t *mission_read(struct db *db, const char *id, int with_counts, struct gh_e
     if (with_counts == MISSION_TOTAL) {
         /* The count alone comes from the timeline index, without reading the events. */
         st = db_prepare(db, total_sql);
-        if (st && db_bind_list(st, "t", ":id", id) == 0 && db_step(db, st, err) == SQLITE_ROW)
+        if (st && db_bind(st, BINDS(BIND_TEXT(":id", id))) == 0 &&
+            db_step(db, st, err) == SQLITE_ROW)
             total = sqlite3_column_int(st, 0);
         db_reset(st);
         json_object_set_new(m, "event_count", json_integer(total));
@@ -253,7 +259,7 @@ json_t *mission_read(struct db *db, const char *id, int with_counts, struct gh_e
     }
     counts = json_object();
     st = db_prepare(db, counts_sql);
-    if (st && db_bind_list(st, "t", ":id", id) == 0)
+    if (st && db_bind(st, BINDS(BIND_TEXT(":id", id))) == 0)
         while (db_step(db, st, err) == SQLITE_ROW) {
             json_object_set_new(counts, (const char *)sqlite3_column_text(st, 0),
                                 json_integer(sqlite3_column_int(st, 1)));
@@ -281,11 +287,13 @@ int mission_close(struct db *db, const char *actor, const char *id, const char *
     time_format_rfc3339(now, at);
     if (db_begin_write(db, err) != 0)
         return -1;
-    rc = db_run(db, sql, &changes, err, "tttit", ":status", status, ":summary", summary, ":at", at,
-                ":ms", now, ":id", id);
+    rc = db_run(db, sql, &changes, err,
+                BINDS(BIND_TEXT(":status", status), BIND_TEXT(":summary", summary),
+                      BIND_TEXT(":at", at), BIND_INT(":ms", now), BIND_TEXT(":id", id)));
     if (rc == 0 && changes == 0) {
         st = db_prepare(db, exists_sql);
-        if (st && db_bind_list(st, "t", ":id", id) == 0 && db_step(db, st, err) == SQLITE_ROW)
+        if (st && db_bind(st, BINDS(BIND_TEXT(":id", id))) == 0 &&
+            db_step(db, st, err) == SQLITE_ROW)
             rc = gh_fail(err, GH_CONFLICT, "mission '%s' is already %s", id,
                          sqlite3_column_text(st, 0));
         else
@@ -296,7 +304,7 @@ int mission_close(struct db *db, const char *actor, const char *id, const char *
         snprintf(subject, sizeof(subject), "mission:%s", id);
         payload =
             json_pack("{s:s, s:s, s:s}", "mission_id", id, "status", status, "summary", summary);
-        rc = record_event(db, actor, "mission.closed", id, NULL, subject, payload, NULL, err);
+        rc = record_event(db, now, actor, "mission.closed", id, NULL, subject, payload, NULL, err);
         json_decref(payload);
     }
     if (rc != 0) {
@@ -337,8 +345,9 @@ json_t *missions_list(struct db *db, const char *status, const char *cursor, int
         return NULL;
     }
     st = db_prepare(db, sql);
-    if (st == NULL || db_bind_list(st, "tiii", ":status", status, ":ms", ms, ":tie", tie, ":limit",
-                                   (int64_t)limit + 1) != 0) {
+    if (st == NULL ||
+        db_bind(st, BINDS(BIND_TEXT(":status", status), BIND_INT(":ms", ms), BIND_INT(":tie", tie),
+                          BIND_INT(":limit", limit + 1))) != 0) {
         db_reset(st);
         gh_fail(err, GH_INTERNAL, "database error");
         return NULL;
@@ -380,8 +389,9 @@ json_t *timeline_page(struct db *db, const char *mission_id, const char *cursor,
         return NULL;
     }
     st = db_prepare(db, sql);
-    if (st == NULL || db_bind_list(st, "tiii", ":id", mission_id, ":ms", ms, ":seq", seq, ":limit",
-                                   (int64_t)limit + 1) != 0) {
+    if (st == NULL ||
+        db_bind(st, BINDS(BIND_TEXT(":id", mission_id), BIND_INT(":ms", ms), BIND_INT(":seq", seq),
+                          BIND_INT(":limit", limit + 1))) != 0) {
         db_reset(st);
         gh_fail(err, GH_INTERNAL, "database error");
         return NULL;

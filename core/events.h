@@ -51,12 +51,15 @@ int event_store(struct db *db, const struct event_in *ev, int64_t now_ms,
 /*
  * Gatehouse's own events: inside the caller's write transaction, store the
  * event (source "gatehouse"), append its ledger entry and queue its
- * webhooks — all or nothing with the change that caused it. Webhooks carry
- * webhook_data (borrowed) when given, else the event itself.
+ * webhooks — all or nothing with the change that caused it. The event
+ * occurs at now_ms, the caller's clock (a worker run's --now, the demo's
+ * story clock); the ledger entry is stamped with it too, never earlier
+ * than the entry before. Webhooks carry webhook_data (borrowed) when
+ * given, else the event itself.
  */
-int record_event(struct db *db, const char *actor, const char *type, const char *mission_id,
-                 const char *correlation_id, const char *subject, json_t *payload,
-                 json_t *webhook_data, struct gh_error *err);
+int record_event(struct db *db, int64_t now_ms, const char *actor, const char *type,
+                 const char *mission_id, const char *correlation_id, const char *subject,
+                 json_t *payload, json_t *webhook_data, struct gh_error *err);
 
 /* The public form of an event row (the EVENT_COLUMNS select list). */
 #define EVENT_COLUMNS                                                                              \

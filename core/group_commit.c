@@ -49,18 +49,18 @@ static void run_transaction(struct db *db, struct group_job *jobs)
         return;
     }
     for (j = jobs; j; j = j->next, n++) {
-        if (db_run(db, savepoint, NULL, &j->err, "") != 0) {
+        if (db_run(db, savepoint, NULL, &j->err, NULL) != 0) {
             j->rc = -1;
             goto lost;
         }
         j->rc = j->work(db, j->arg, &j->err);
-        if (j->rc == 0 && db_run(db, release, NULL, &j->err, "") == 0)
+        if (j->rc == 0 && db_run(db, release, NULL, &j->err, NULL) == 0)
             continue;
         if (j->rc == 0)
             j->rc = -1;
         /* Some errors (a full disk, I/O) end the whole transaction. */
-        if (sqlite3_get_autocommit(db->conn) || db_run(db, undo, NULL, NULL, "") != 0 ||
-            db_run(db, release, NULL, NULL, "") != 0)
+        if (sqlite3_get_autocommit(db->conn) || db_run(db, undo, NULL, NULL, NULL) != 0 ||
+            db_run(db, release, NULL, NULL, NULL) != 0)
             goto lost;
     }
     if (db_commit(db, &err) != 0) {

@@ -15,8 +15,9 @@ int lease_take(struct db *db, const char *job, const char *holder, int64_t now_m
         " WHERE worker_leases.expires_ms <= :now OR worker_leases.holder = excluded.holder";
     int changes = 0;
 
-    if (db_write(db, sql, &changes, NULL, err, "ttii", ":job", job, ":holder", holder, ":exp",
-                 now_ms + ttl_ms, ":now", now_ms) != 0)
+    if (db_write(db, sql, &changes, NULL, err,
+                 BINDS(BIND_TEXT(":job", job), BIND_TEXT(":holder", holder),
+                       BIND_INT(":exp", now_ms + ttl_ms), BIND_INT(":now", now_ms))) != 0)
         return -1;
     return changes > 0;
 }
@@ -25,7 +26,8 @@ int lease_release(struct db *db, const char *job, const char *holder, struct gh_
 {
     static const char sql[] = "DELETE FROM worker_leases WHERE job = :job AND holder = :holder";
 
-    return db_write(db, sql, NULL, NULL, err, "tt", ":job", job, ":holder", holder);
+    return db_write(db, sql, NULL, NULL, err,
+                    BINDS(BIND_TEXT(":job", job), BIND_TEXT(":holder", holder)));
 }
 
 int job_due(struct db *db, const char *job, int64_t now_ms, int period_s, int *due,
@@ -36,7 +38,7 @@ int job_due(struct db *db, const char *job, int64_t now_ms, int period_s, int *d
     sqlite3_stmt *st = db_prepare(db, sql);
     int rc;
 
-    if (st == NULL || db_bind_list(st, "t", ":job", job) != 0) {
+    if (st == NULL || db_bind(st, BINDS(BIND_TEXT(":job", job))) != 0) {
         db_reset(st);
         return gh_fail(err, GH_INTERNAL, "database error");
     }
@@ -58,7 +60,8 @@ int run_start(struct db *db, const char *job, int64_t now_ms, int64_t *id, struc
     char at[TIME_RFC3339_LEN];
 
     time_format_rfc3339(now_ms, at);
-    return db_write(db, sql, NULL, id, err, "tti", ":job", job, ":at", at, ":ms", now_ms);
+    return db_write(db, sql, NULL, id, err,
+                    BINDS(BIND_TEXT(":job", job), BIND_TEXT(":at", at), BIND_INT(":ms", now_ms)));
 }
 
 int run_end(struct db *db, int64_t id, int ok, const char *summary, const char *error,
@@ -69,6 +72,8 @@ int run_end(struct db *db, int64_t id, int ok, const char *summary, const char *
     char at[TIME_RFC3339_LEN];
 
     time_format_rfc3339(time_now_ms(), at);
-    return db_write(db, sql, NULL, NULL, err, "tttti", ":at", at, ":outcome", ok ? "ok" : "failed",
-                    ":summary", summary, ":error", error, ":id", id);
+    return db_write(db, sql, NULL, NULL, err,
+                    BINDS(BIND_TEXT(":at", at), BIND_TEXT(":outcome", ok ? "ok" : "failed"),
+                          BIND_TEXT(":summary", summary), BIND_TEXT(":error", error),
+                          BIND_INT(":id", id)));
 }

@@ -36,8 +36,8 @@ void ledger_hash(const char *prev_hash, int64_t seq, const char *at, const char 
     sodium_bin2hex(out, LEDGER_HASH_HEX, digest, sizeof(digest));
 }
 
-int ledger_append(struct db *db, const char *actor, const char *kind, const char *subject,
-                  json_t *payload, int64_t *seq_out, struct gh_error *err)
+int ledger_append(struct db *db, int64_t now_ms, const char *actor, const char *kind,
+                  const char *subject, json_t *payload, int64_t *seq_out, struct gh_error *err)
 {
     static const char head_sql[] = "SELECT seq, at, hash FROM ledger ORDER BY seq DESC LIMIT 1";
     static const char ins_sql[] =
@@ -51,7 +51,7 @@ int ledger_append(struct db *db, const char *actor, const char *kind, const char
 
     if (!db->in_write)
         fatal("ledger_append outside a write transaction: the entry must share the change's");
-    time_format_rfc3339(time_now_ms(), at);
+    time_format_rfc3339(now_ms, at);
     memcpy(prev, zero_hash, sizeof(zero_hash));
     st = db_prepare(db, head_sql);
     if (st == NULL)
@@ -71,9 +71,11 @@ int ledger_append(struct db *db, const char *actor, const char *kind, const char
     if (payload_json == NULL)
         return gh_fail(err, GH_INTERNAL, "the ledger payload does not serialise");
     ledger_hash(prev, seq, at, actor, kind, subject, payload_json, hash);
-    rc =
-        db_run(db, ins_sql, NULL, err, "ittttttt", ":seq", seq, ":at", at, ":actor", actor, ":kind",
-               kind, ":subject", subject, ":payload", payload_json, ":prev", prev, ":hash", hash);
+    rc = db_run(db, ins_sql, NULL, err,
+                BINDS(BIND_INT(":seq", seq), BIND_TEXT(":at", at), BIND_TEXT(":actor", actor),
+                      BIND_TEXT(":kind", kind), BIND_TEXT(":subject", subject),
+                      BIND_TEXT(":payload", payload_json), BIND_TEXT(":prev", prev),
+                      BIND_TEXT(":hash", hash)));
     free(payload_json);
     if (rc != 0)
         return -1;
@@ -84,22 +86,19 @@ int ledger_append(struct db *db, const char *actor, const char *kind, const char
 
 int ledger_write(struct db *db, const char *actor, const char *kind, const char *subject,
                  json_t *payload, const char *sql, int *changes, int64_t *rowid,
-                 struct gh_error *err, const char *types, ...)
+                 struct gh_error *err, const struct db_bind *binds)
 {
     int n = 0, rc;
-    va_list ap;
 
     if (db_begin_write(db, err) != 0) {
         json_decref(payload);
         return -1;
     }
-    va_start(ap, types);
-    rc = db_vrun(db, sql, &n, err, types, ap);
-    va_end(ap);
+    rc = db_run(db, sql, &n, err, binds);
     if (rc == 0 && rowid)
         *rowid = sqlite3_last_insert_rowid(db->conn);
     if (rc == 0 && n > 0)
-        rc = ledger_append(db, actor, kind, subject, payload, NULL, err);
+        rc = ledger_append(db, time_now_ms(), actor, kind, subject, payload, NULL, err);
     json_decref(payload);
     if (rc != 0) {
         db_rollback(db);
@@ -312,8 +311,10 @@ int ledger_checkpoint(struct db *db, const struct signkey *key, const char *orig
     sodium_bin2base64(pk64, sizeof(pk64), key->public, sizeof(key->public),
                       sodium_base64_VARIANT_ORIGINAL);
     time_format_rfc3339(time_now_ms(), at);
-    if (db_run(db, ins_sql, &added, err, "itttttt", ":seq", *seq, ":hash", hash, ":at", at,
-               ":origin", origin, ":note", buf_str(&note), ":sig", sig64, ":pk", pk64) != 0)
+    if (db_run(db, ins_sql, &added, err,
+               BINDS(BIND_INT(":seq", *seq), BIND_TEXT(":hash", hash), BIND_TEXT(":at", at),
+                     BIND_TEXT(":origin", origin), BIND_TEXT(":note", buf_str(&note)),
+                     BIND_TEXT(":sig", sig64), BIND_TEXT(":pk", pk64))) != 0)
         goto fail;
     if (added) {
         /* A copy should live off the box: subscribers to ledger.checkpoint get each new one. */

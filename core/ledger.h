@@ -24,21 +24,23 @@
 /*
  * Append one entry inside the caller's write transaction (db_begin_write
  * must be in force). payload is borrowed. *seq (may be NULL) receives the
- * new entry's number. Times never go backwards: an entry is stamped with
- * the later of now and the previous entry's time.
+ * new entry's number. now_ms is the caller's clock (the worker's --now,
+ * the demo's story clock, else time_now_ms()). Times never go backwards:
+ * an entry is stamped with the later of now_ms and the previous entry's
+ * time.
  */
-int ledger_append(struct db *db, const char *actor, const char *kind, const char *subject,
-                  json_t *payload, int64_t *seq, struct gh_error *err);
+int ledger_append(struct db *db, int64_t now_ms, const char *actor, const char *kind,
+                  const char *subject, json_t *payload, int64_t *seq, struct gh_error *err);
 
 /*
  * A change of one statement and its ledger entry, in one write
- * transaction: run sql (bound as db_bind_list), then append the entry if
+ * transaction: run sql with binds, then append the entry if
  * the statement changed anything. payload is stolen. *changes and *rowid
  * (may be NULL) as db_write.
  */
 int ledger_write(struct db *db, const char *actor, const char *kind, const char *subject,
                  json_t *payload, const char *sql, int *changes, int64_t *rowid,
-                 struct gh_error *err, const char *types, ...);
+                 struct gh_error *err, const struct db_bind *binds);
 
 /* The hash of one entry, as defined above. */
 void ledger_hash(const char *prev_hash, int64_t seq, const char *at, const char *actor,

@@ -90,12 +90,14 @@ int webhook_add(struct db *db, const char *actor, const char *url, json_t *event
     time_format_rfc3339(time_now_ms(), at);
     if (db_begin_write(db, err) != 0)
         goto out;
-    if (db_run(db, sql, NULL, err, "ttttt", ":url", url, ":events", buf_str(&csv), ":d",
-               description ? description : "", ":s", secret_out, ":at", at) == 0) {
+    if (db_run(db, sql, NULL, err,
+               BINDS(BIND_TEXT(":url", url), BIND_TEXT(":events", buf_str(&csv)),
+                     BIND_TEXT(":d", description ? description : ""), BIND_TEXT(":s", secret_out),
+                     BIND_TEXT(":at", at))) == 0) {
         *id = sqlite3_last_insert_rowid(db->conn);
         snprintf(sub, sizeof(sub), "webhook:%lld", (long long)*id);
         payload = json_pack("{s:I, s:s, s:O}", "id", (json_int_t)*id, "url", url, "events", events);
-        rc = ledger_append(db, actor, "webhook.added", sub, payload, NULL, err);
+        rc = ledger_append(db, time_now_ms(), actor, "webhook.added", sub, payload, NULL, err);
         json_decref(payload);
     }
     if (rc != 0)
@@ -117,7 +119,7 @@ json_t *webhook_get(struct db *db, int64_t id, struct gh_error *err)
     json_t *out = NULL;
     int rc;
 
-    if (st == NULL || db_bind_list(st, "i", ":id", id) != 0) {
+    if (st == NULL || db_bind(st, BINDS(BIND_INT(":id", id))) != 0) {
         db_reset(st);
         gh_fail(err, GH_INTERNAL, "database error");
         return NULL;
@@ -164,15 +166,15 @@ int webhook_delete(struct db *db, const char *actor, int64_t id, struct gh_error
 
     if (db_begin_write(db, err) != 0)
         return -1;
-    rc = db_run(db, del, &changes, err, "i", ":id", id);
+    rc = db_run(db, del, &changes, err, BINDS(BIND_INT(":id", id)));
     if (rc == 0 && changes == 0)
         rc = gh_fail(err, GH_NOT_FOUND, "no webhook subscription %lld", (long long)id);
     if (rc == 0)
-        rc = db_run(db, fail, NULL, err, "i", ":id", id);
+        rc = db_run(db, fail, NULL, err, BINDS(BIND_INT(":id", id)));
     if (rc == 0) {
         snprintf(sub, sizeof(sub), "webhook:%lld", (long long)id);
         payload = json_pack("{s:I}", "id", (json_int_t)id);
-        rc = ledger_append(db, actor, "webhook.deleted", sub, payload, NULL, err);
+        rc = ledger_append(db, time_now_ms(), actor, "webhook.deleted", sub, payload, NULL, err);
         json_decref(payload);
     }
     if (rc != 0) {
@@ -200,7 +202,7 @@ int outbox_enqueue(struct db *db, const char *event_type, json_t *data, int64_t 
     if (!db->in_write)
         fatal("outbox_enqueue outside a write transaction");
     st = db_prepare(db, subs_sql);
-    if (st == NULL || db_bind_list(st, "t", ":type", event_type) != 0) {
+    if (st == NULL || db_bind(st, BINDS(BIND_TEXT(":type", event_type))) != 0) {
         db_reset(st);
         return gh_fail(err, GH_INTERNAL, "database error");
     }
@@ -229,8 +231,10 @@ int outbox_enqueue(struct db *db, const char *event_type, json_t *data, int64_t 
     for (int i = 0; i < nsubs && rc == 0; i++) {
         memcpy(msg_id, "msg_", 4);
         random_token(msg_id + 4);
-        rc = db_run(db, ins_sql, NULL, err, "itttit", ":sub", subs[i], ":msg", msg_id, ":type",
-                    event_type, ":body", body, ":now", now_ms, ":at", at);
+        rc = db_run(db, ins_sql, NULL, err,
+                    BINDS(BIND_INT(":sub", subs[i]), BIND_TEXT(":msg", msg_id),
+                          BIND_TEXT(":type", event_type), BIND_TEXT(":body", body),
+                          BIND_INT(":now", now_ms), BIND_TEXT(":at", at)));
     }
     free(body);
     free(subs);
@@ -249,8 +253,9 @@ json_t *deliveries_list(struct db *db, int64_t subscription_id, int64_t before, 
     int rc, n = 0;
 
     *next = 0;
-    if (st == NULL || db_bind_list(st, "iii", ":sub", subscription_id, ":before", before, ":limit",
-                                   (int64_t)limit + 1) != 0) {
+    if (st == NULL ||
+        db_bind(st, BINDS(BIND_INT(":sub", subscription_id), BIND_INT(":before", before),
+                          BIND_INT(":limit", limit + 1))) != 0) {
         db_reset(st);
         json_decref(list);
         gh_fail(err, GH_INTERNAL, "database error");
@@ -301,8 +306,9 @@ int delivery_retry(struct db *db, int64_t subscription_id, int64_t delivery_id,
         " AND (SELECT state FROM webhook_subscriptions WHERE id = :sub) = 'active'";
     int changes = 0;
 
-    if (db_write(db, sql, &changes, NULL, err, "iii", ":now", time_now_ms(), ":id", delivery_id,
-                 ":sub", subscription_id) != 0)
+    if (db_write(db, sql, &changes, NULL, err,
+                 BINDS(BIND_INT(":now", time_now_ms()), BIND_INT(":id", delivery_id),
+                       BIND_INT(":sub", subscription_id))) != 0)
         return -1;
     if (changes == 0)
         return gh_fail(err, GH_NOT_FOUND,
@@ -333,7 +339,7 @@ int deliveries_claim(struct db *db, int64_t now_ms, int max, int64_t lease_ms,
         return -1;
     }
     st = db_prepare(db, due_sql);
-    if (st == NULL || db_bind_list(st, "ii", ":now", now_ms, ":max", (int64_t)max) != 0) {
+    if (st == NULL || db_bind(st, BINDS(BIND_INT(":now", now_ms), BIND_INT(":max", max))) != 0) {
         db_reset(st);
         rc = gh_fail(err, GH_INTERNAL, "database error");
         goto fail;
@@ -352,8 +358,8 @@ int deliveries_claim(struct db *db, int64_t now_ms, int max, int64_t lease_ms,
     if (rc != SQLITE_DONE)
         goto fail;
     for (int i = 0; i < n; i++)
-        if (db_run(db, lease_sql, NULL, err, "ii", ":until", now_ms + lease_ms, ":id", d[i].id) !=
-            0)
+        if (db_run(db, lease_sql, NULL, err,
+                   BINDS(BIND_INT(":until", now_ms + lease_ms), BIND_INT(":id", d[i].id))) != 0)
             goto fail;
     if (db_commit(db, err) != 0)
         goto fail_committed;
@@ -400,16 +406,18 @@ int delivery_record(struct db *db, const struct delivery *d, const struct attemp
 
     time_format_rfc3339(now_ms, at);
     if (a->status_code >= 200 && a->status_code < 300)
-        return db_write(db, done_sql, NULL, NULL, err, "iti", ":code", (int64_t)a->status_code,
-                        ":at", at, ":id", d->id);
+        return db_write(
+            db, done_sql, NULL, NULL, err,
+            BINDS(BIND_INT(":code", a->status_code), BIND_TEXT(":at", at), BIND_INT(":id", d->id)));
     if (db_begin_write(db, err) != 0)
         return -1;
     if (a->status_code == 410) {
-        rc = db_run(db, gone_sql, NULL, err, "i", ":sub", d->sub_id);
+        rc = db_run(db, gone_sql, NULL, err, BINDS(BIND_INT(":sub", d->sub_id)));
         if (rc == 0)
-            rc = db_run(db, again_sql, NULL, err, "titii", ":status", "failed", ":code",
-                        (int64_t)410, ":error", "410 Gone: subscription disabled", ":next", now_ms,
-                        ":id", d->id);
+            rc = db_run(db, again_sql, NULL, err,
+                        BINDS(BIND_TEXT(":status", "failed"), BIND_INT(":code", 410),
+                              BIND_TEXT(":error", "410 Gone: subscription disabled"),
+                              BIND_INT(":next", now_ms), BIND_INT(":id", d->id)));
     } else {
         int64_t delay_ms;
         const char *status = "pending";
@@ -423,9 +431,10 @@ int delivery_record(struct db *db, const struct delivery *d, const struct attemp
             int64_t base = (int64_t)backoff_s[attempt - 1] * 1000;
             delay_ms = base - base / 10 + (int64_t)randombytes_uniform((uint32_t)(base / 5 + 1));
         }
-        rc = db_run(db, again_sql, NULL, err, "titii", ":status", status, ":code",
-                    (int64_t)a->status_code, ":error", a->error ? a->error : "not a 2xx answer",
-                    ":next", now_ms + delay_ms, ":id", d->id);
+        rc = db_run(db, again_sql, NULL, err,
+                    BINDS(BIND_TEXT(":status", status), BIND_INT(":code", a->status_code),
+                          BIND_TEXT(":error", a->error ? a->error : "not a 2xx answer"),
+                          BIND_INT(":next", now_ms + delay_ms), BIND_INT(":id", d->id)));
     }
     if (rc != 0) {
         db_rollback(db);
@@ -441,5 +450,5 @@ int deliveries_prune(struct db *db, int64_t before_ms, int *count, struct gh_err
     char before[TIME_RFC3339_LEN];
 
     time_format_rfc3339(before_ms, before);
-    return db_write(db, sql, count, NULL, err, "t", ":before", before);
+    return db_write(db, sql, count, NULL, err, BINDS(BIND_TEXT(":before", before)));
 }

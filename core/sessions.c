@@ -14,8 +14,9 @@ int session_create(struct db *db, int64_t user_id, int64_t now_ms, char token_ou
     random_token(token_out);
     random_token(csrf_out);
     secret_hash(token_out, hash);
-    return db_write(db, sql, NULL, NULL, err, "hiti", ":h", hash, ":u", user_id, ":c", csrf_out,
-                    ":now", now_ms);
+    return db_write(db, sql, NULL, NULL, err,
+                    BINDS(BIND_HASH(":h", hash), BIND_INT(":u", user_id), BIND_TEXT(":c", csrf_out),
+                          BIND_INT(":now", now_ms)));
 }
 
 /* Delete the session with this hash, in its own write transaction. */
@@ -23,7 +24,7 @@ static int delete_hash(struct db *db, const unsigned char *hash, struct gh_error
 {
     static const char sql[] = "DELETE FROM sessions WHERE id_hash = :h";
 
-    return db_write(db, sql, NULL, NULL, err, "h", ":h", hash);
+    return db_write(db, sql, NULL, NULL, err, BINDS(BIND_HASH(":h", hash)));
 }
 
 int session_resolve(struct db *db, const char *token, int64_t now_ms, int idle_seconds,
@@ -43,7 +44,7 @@ int session_resolve(struct db *db, const char *token, int64_t now_ms, int idle_s
         return gh_fail(err, GH_NOT_FOUND, "no such session");
     secret_hash(token, hash);
     st = db_prepare(db, sql);
-    if (st == NULL || db_bind_list(st, "h", ":h", hash))
+    if (st == NULL || db_bind(st, BINDS(BIND_HASH(":h", hash))))
         return gh_fail(err, GH_INTERNAL, "database error");
     rc = db_step(db, st, err);
     if (rc != SQLITE_ROW) {
@@ -72,7 +73,8 @@ int session_resolve(struct db *db, const char *token, int64_t now_ms, int idle_s
     if (refresh_ms > 60000)
         refresh_ms = 60000;
     if (now_ms - last_seen >= refresh_ms)
-        db_write(db, touch_sql, NULL, NULL, NULL, "ih", ":now", now_ms, ":h", hash);
+        db_write(db, touch_sql, NULL, NULL, NULL,
+                 BINDS(BIND_INT(":now", now_ms), BIND_HASH(":h", hash)));
     return 0;
 }
 
@@ -90,6 +92,7 @@ int sessions_prune(struct db *db, int64_t now_ms, int idle_seconds, int max_seco
     static const char sql[] =
         "DELETE FROM sessions WHERE last_seen_ms < :idle OR created_ms < :max";
 
-    return db_write(db, sql, count, NULL, err, "ii", ":idle", now_ms - (int64_t)idle_seconds * 1000,
-                    ":max", now_ms - (int64_t)max_seconds * 1000);
+    return db_write(db, sql, count, NULL, err,
+                    BINDS(BIND_INT(":idle", now_ms - (int64_t)idle_seconds * 1000),
+                          BIND_INT(":max", now_ms - (int64_t)max_seconds * 1000)));
 }

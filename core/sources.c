@@ -23,8 +23,10 @@ int source_add(struct db *db, const char *actor, const char *name,
     webhook_secret_new(secret_out);
     time_format_rfc3339(time_now_ms(), at);
     snprintf(sub, sizeof(sub), "source:%s", name);
-    if (ledger_write(db, actor, "source.added", sub, json_pack("{s:s}", "name", name), sql,
-                     &changes, id, err, "ttt", ":n", name, ":s", secret_out, ":at", at) != 0)
+    if (ledger_write(
+            db, actor, "source.added", sub, json_pack("{s:s}", "name", name), sql, &changes, id,
+            err,
+            BINDS(BIND_TEXT(":n", name), BIND_TEXT(":s", secret_out), BIND_TEXT(":at", at))) != 0)
         return -1;
     if (changes == 0)
         return gh_fail(err, GH_CONFLICT, "a source named '%s' already exists", name);

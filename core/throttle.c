@@ -77,12 +77,14 @@ int throttle_fail(struct db *db, const struct throttle_limits *lim, const char *
     scope(&from, "addr", addr);
     if (db_begin_write(db, err) != 0)
         goto out_err;
-    rc = db_run(db, ins, NULL, err, "ti", ":s", buf_str(&user), ":at", now_ms);
+    rc =
+        db_run(db, ins, NULL, err, BINDS(BIND_TEXT(":s", buf_str(&user)), BIND_INT(":at", now_ms)));
     if (rc == 0)
-        rc = db_run(db, ins, NULL, err, "ti", ":s", buf_str(&from), ":at", now_ms);
+        rc = db_run(db, ins, NULL, err,
+                    BINDS(BIND_TEXT(":s", buf_str(&from)), BIND_INT(":at", now_ms)));
     if (rc == 0)
-        rc =
-            db_run(db, prune, NULL, err, "i", ":old", now_ms - (int64_t)lim->window_seconds * 1000);
+        rc = db_run(db, prune, NULL, err,
+                    BINDS(BIND_INT(":old", now_ms - (int64_t)lim->window_seconds * 1000)));
     if (rc != 0) {
         db_rollback(db);
         goto out_err;
@@ -103,7 +105,7 @@ int throttle_success(struct db *db, const char *username, struct gh_error *err)
     int rc;
 
     scope(&user, "user", username);
-    rc = db_write(db, sql, NULL, NULL, err, "t", ":s", buf_str(&user));
+    rc = db_write(db, sql, NULL, NULL, err, BINDS(BIND_TEXT(":s", buf_str(&user))));
     buf_free(&user);
     return rc;
 }

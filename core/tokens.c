@@ -26,7 +26,9 @@ int token_create(struct db *db, const char *actor, const char *username, const c
     time_format_rfc3339(time_now_ms(), at);
     if (db_begin_write(db, err) != 0)
         return -1;
-    rc = db_run(db, sql, &changes, err, "thtt", ":n", name, ":h", hash, ":at", at, ":u", username);
+    rc = db_run(db, sql, &changes, err,
+                BINDS(BIND_TEXT(":n", name), BIND_HASH(":h", hash), BIND_TEXT(":at", at),
+                      BIND_TEXT(":u", username)));
     if (rc == 0 && changes == 0)
         rc = gh_fail(err, GH_NOT_FOUND, "no user named '%s'", username);
     if (rc == 0) {
@@ -35,7 +37,7 @@ int token_create(struct db *db, const char *actor, const char *username, const c
         snprintf(sub, sizeof(sub), "token:%lld", (long long)*id);
         payload =
             json_pack("{s:I, s:s, s:s}", "id", (json_int_t)*id, "username", username, "name", name);
-        rc = ledger_append(db, actor, "token.created", sub, payload, NULL, err);
+        rc = ledger_append(db, time_now_ms(), actor, "token.created", sub, payload, NULL, err);
         json_decref(payload);
     }
     if (rc != 0) {
@@ -121,7 +123,7 @@ int token_resolve(struct db *db, const char *token, int64_t now_ms, struct ident
     /* Read the epoch first: a change committed during the query leaves this entry stale-marked. */
     epoch = db_epoch(db);
     st = db_prepare(db, sql);
-    if (st == NULL || db_bind_list(st, "h", ":h", hash))
+    if (st == NULL || db_bind(st, BINDS(BIND_HASH(":h", hash))))
         return gh_fail(err, GH_INTERNAL, "database error");
     rc = db_step(db, st, err);
     if (rc != SQLITE_ROW) {
@@ -144,7 +146,8 @@ int token_resolve(struct db *db, const char *token, int64_t now_ms, struct ident
     }
     /* Last use is kept to the minute, so a busy token costs no write per request. */
     if (now_ms - last_used >= 60000)
-        db_write(db, touch_sql, NULL, NULL, NULL, "ii", ":now", now_ms, ":id", token_id);
+        db_write(db, touch_sql, NULL, NULL, NULL,
+                 BINDS(BIND_INT(":now", now_ms), BIND_INT(":id", token_id)));
     cache_store(db, hash, epoch, now_ms, id);
     return 0;
 }
@@ -197,8 +200,8 @@ int token_revoke(struct db *db, const char *actor, int64_t token_id, struct gh_e
     time_format_rfc3339(time_now_ms(), at);
     snprintf(sub, sizeof(sub), "token:%lld", (long long)token_id);
     if (ledger_write(db, actor, "token.revoked", sub,
-                     json_pack("{s:I}", "id", (json_int_t)token_id), sql, &changes, NULL, err, "ti",
-                     ":at", at, ":id", token_id) != 0)
+                     json_pack("{s:I}", "id", (json_int_t)token_id), sql, &changes, NULL, err,
+                     BINDS(BIND_TEXT(":at", at), BIND_INT(":id", token_id))) != 0)
         return -1;
     if (changes == 0)
         return gh_fail(err, GH_NOT_FOUND, "no live token with id %lld", (long long)token_id);

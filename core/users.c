@@ -104,12 +104,13 @@ int user_add(struct db *db, const char *actor, const char *username, const char 
         return gh_fail(err, GH_INVALID, "a display name is 1 to 200 characters");
     time_format_rfc3339(time_now_ms(), at);
     subject(&sub, username);
-    rc = ledger_write(db, actor, "user.added", buf_str(&sub),
-                      json_pack("{s:s, s:s, s:o, s:b}", "username", username, "display_name",
-                                display_name, "roles", roles_json(roles), "has_password",
-                                password_hash != NULL),
-                      sql, &changes, id, err, "tttit", ":u", username, ":d", display_name, ":p",
-                      password_hash, ":r", (int64_t)roles, ":at", at);
+    rc = ledger_write(
+        db, actor, "user.added", buf_str(&sub),
+        json_pack("{s:s, s:s, s:o, s:b}", "username", username, "display_name", display_name,
+                  "roles", roles_json(roles), "has_password", password_hash != NULL),
+        sql, &changes, id, err,
+        BINDS(BIND_TEXT(":u", username), BIND_TEXT(":d", display_name),
+              BIND_TEXT(":p", password_hash), BIND_INT(":r", roles), BIND_TEXT(":at", at)));
     buf_free(&sub);
     if (rc != 0)
         return -1;
@@ -166,14 +167,17 @@ static int update_user(struct db *db, const char *actor, const char *kind, json_
         return -1;
     }
     rc = type == 't'
-             ? db_run(db, sql, &changes, err, "ttt", ":u", username, ":at", at, ":v", text)
-             : db_run(db, sql, &changes, err, "tti", ":u", username, ":at", at, ":v", number);
+             ? db_run(db, sql, &changes, err,
+                      BINDS(BIND_TEXT(":u", username), BIND_TEXT(":at", at), BIND_TEXT(":v", text)))
+             : db_run(
+                   db, sql, &changes, err,
+                   BINDS(BIND_TEXT(":u", username), BIND_TEXT(":at", at), BIND_INT(":v", number)));
     if (rc == 0 && changes == 0)
         rc = gh_fail(err, GH_NOT_FOUND, "no user named '%s'", username);
     if (rc == 0 && end_sessions)
-        rc = db_run(db, end_sql, NULL, err, "t", ":u", username);
+        rc = db_run(db, end_sql, NULL, err, BINDS(BIND_TEXT(":u", username)));
     if (rc == 0)
-        rc = ledger_append(db, actor, kind, buf_str(&sub), payload, NULL, err);
+        rc = ledger_append(db, time_now_ms(), actor, kind, buf_str(&sub), payload, NULL, err);
     buf_free(&sub);
     json_decref(payload);
     if (rc != 0) {
@@ -221,7 +225,8 @@ int user_rehash(struct db *db, int64_t id, const char *password_hash, struct gh_
 {
     static const char sql[] = "UPDATE users SET password_hash = :p WHERE id = :id";
 
-    return db_write(db, sql, NULL, NULL, err, "ti", ":p", password_hash, ":id", id);
+    return db_write(db, sql, NULL, NULL, err,
+                    BINDS(BIND_TEXT(":p", password_hash), BIND_INT(":id", id)));
 }
 
 int user_list(struct db *db, json_t **out, struct gh_error *err)

@@ -50,8 +50,8 @@ static int insert_work(struct db *db, void *arg, struct gh_error *err)
     struct writer *w = arg;
 
     w->ran_on = db;
-    if (db_run(db, "INSERT INTO t (writer, ran_on) VALUES (:w, :on)", NULL, err, "ii", ":w",
-               (int64_t)w->n, ":on", (int64_t)(db == w->mine)) != 0)
+    if (db_run(db, "INSERT INTO t (writer, ran_on) VALUES (:w, :on)", NULL, err,
+               BINDS(BIND_INT(":w", w->n), BIND_INT(":on", (db == w->mine)))) != 0)
         return -1;
     if (w->hold) { /* until the others are queued behind this transaction */
         for (int waited = 0;

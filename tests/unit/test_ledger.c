@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "../../core/ledger.h"
+#include "../../core/timeutil.h"
 #include "check.h"
 
 static int ledger_db(struct db *db, int entries)
@@ -18,7 +19,8 @@ static int ledger_db(struct db *db, int entries)
         json_t *payload = json_pack("{s:i, s:s}", "n", i, "note", "caf\xc3\xa9 <b>");
         int64_t seq;
         if (db_begin_write(db, &err) != 0 ||
-            ledger_append(db, "alice", "test.entry", "subject-1", payload, &seq, &err) != 0 ||
+            ledger_append(db, time_now_ms(), "alice", "test.entry", "subject-1", payload, &seq,
+                          &err) != 0 ||
             db_commit(db, &err) != 0 || seq != i) {
             json_decref(payload);
             return -1;
