@@ -43,8 +43,7 @@ int event_parse(json_t *obj, const char *prefix, const char *default_source, int
                                          "source", "occurred_at", "payload",    NULL};
     struct field_errors mine = FIELD_ERRORS_INIT;
     const char *occurred = NULL;
-    json_t *d;
-    size_t i;
+    int problems;
 
     memset(ev, 0, sizeof(*ev));
     if (!json_is_object(obj)) {
@@ -81,16 +80,9 @@ int event_parse(json_t *obj, const char *prefix, const char *default_source, int
         free(text);
     }
     /* Carry the problems over, their fields named within the batch. */
-    json_array_foreach(mine.details, i, d)
-    {
-        char name[160];
-        snprintf(name, sizeof(name), "%s%s", prefix,
-                 json_string_value(json_object_get(d, "field")));
-        field_error(e, name, "%s", json_string_value(json_object_get(d, "problem")));
-    }
-    i = (size_t)mine.count;
-    field_errors_free(&mine);
-    return i ? -1 : 0;
+    problems = mine.count;
+    field_errors_move(&mine, prefix, e);
+    return problems ? -1 : 0;
 }
 
 /* Open the mission if unknown (title from the payload or the id) and mark its activity. */

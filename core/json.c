@@ -36,6 +36,21 @@ void field_error(struct field_errors *e, const char *field, const char *fmt, ...
     e->count++;
 }
 
+void field_errors_move(struct field_errors *from, const char *prefix, struct field_errors *into)
+{
+    size_t i;
+    json_t *d;
+
+    json_array_foreach(from->details, i, d)
+    {
+        char name[200];
+        snprintf(name, sizeof(name), "%s%s", prefix,
+                 json_string_value(json_object_get(d, "field")));
+        field_error(into, name, "%s", json_string_value(json_object_get(d, "problem")));
+    }
+    field_errors_free(from);
+}
+
 json_t *field_errors_take(struct field_errors *e)
 {
     json_t *d = e->details ? e->details : json_array();

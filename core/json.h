@@ -33,6 +33,12 @@ struct field_errors {
 
 void field_error(struct field_errors *e, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/*
+ * Move every problem of from into into, its field named under prefix
+ * ("events[3]." + "type"), so that a nested object's problems point at
+ * their place in the body. from is left empty.
+ */
+void field_errors_move(struct field_errors *from, const char *prefix, struct field_errors *into);
 /* Hand the details array to the caller (an empty array if none); e is left empty. */
 json_t *field_errors_take(struct field_errors *e);
 void field_errors_free(struct field_errors *e);
