@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../core/cli.h"
+#include "../core/json.h"
 #include "commands.h"
 
 int admin_open(const char *config_path, struct config *cfg, struct db *db)
@@ -103,7 +104,7 @@ const char *admin_actor(void)
 
 void print_json(json_t *doc)
 {
-    char *text = json_dumps(doc, JSON_COMPACT);
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_REALS);
 
     if (text) {
         puts(text);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../core/json.h"
 #include "../core/ledger.h"
 #include "commands.h"
 #include "common.h"
@@ -70,7 +71,7 @@ int cmd_ledger_export(const char *config_path, int argc, char **argv)
     st = db_prepare(&db, sql);
     while (st && (rc = db_step(&db, st, &err)) == SQLITE_ROW) {
         json_t *entry = ledger_entry_json(st);
-        char *line = json_dumps(entry, JSON_COMPACT);
+        char *line = json_dumps(entry, JSON_COMPACT | JSON_REALS);
         if (line) {
             puts(line);
             free(line);

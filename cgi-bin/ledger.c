@@ -118,7 +118,7 @@ void api_ledger_export(struct request_ctx *ctx)
     http_stream_begin(ctx->req, ctx->resp);
     while (st && (rc = db_step(db, st, &err)) == SQLITE_ROW) {
         json_t *entry = ledger_entry_json(st);
-        char *line = json_dumps(entry, JSON_COMPACT);
+        char *line = json_dumps(entry, JSON_COMPACT | JSON_REALS);
         json_decref(entry);
         if (line) {
             buf_puts(&chunk, line);

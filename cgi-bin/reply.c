@@ -26,7 +26,7 @@ static const struct nav_item nav[] = {
 static void set_json(struct request_ctx *ctx, int status, json_t *doc)
 {
     struct http_response *resp = ctx->resp;
-    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_REALS) : NULL;
 
     http_response_reset(resp);
     if (text == NULL) {

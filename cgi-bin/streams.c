@@ -136,7 +136,7 @@ static int fetch_mission_events(struct db *db, const void *arg, int64_t *last, s
     }
     while ((rc = db_step(db, st, NULL)) == SQLITE_ROW) {
         json_t *e = event_json(st);
-        char *data = json_dumps(e, JSON_COMPACT);
+        char *data = json_dumps(e, JSON_COMPACT | JSON_REALS);
         *last = sqlite3_column_int64(st, 0);
         buf_printf(out, "id: %lld\nevent: event\ndata: %s\n\n", (long long)*last,
                    data ? data : "{}");
@@ -204,7 +204,7 @@ static int fetch_approval_changes(struct db *db, const void *arg, int64_t *last,
         if (strncmp((const char *)sqlite3_column_text(st, 1), "approval.", 9) != 0)
             continue;
         json_t *entry = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
-        char *data = json_dumps(json_object_get(entry, "payload"), JSON_COMPACT);
+        char *data = json_dumps(json_object_get(entry, "payload"), JSON_COMPACT | JSON_REALS);
         if (data)
             buf_printf(out, "id: %lld\nevent: approval\ndata: %s\n\n", (long long)*last, data);
         free(data);

@@ -270,6 +270,9 @@ int db_bind(sqlite3_stmt *stmt, const struct db_bind *binds)
         case DB_BIND_INT:
             rc = sqlite3_bind_int64(stmt, idx, b->v.i);
             break;
+        case DB_BIND_REAL:
+            rc = sqlite3_bind_double(stmt, idx, b->v.real);
+            break;
         case DB_BIND_HASH:
             rc = sqlite3_bind_blob(stmt, idx, b->v.hash, DB_HASH_BYTES, SQLITE_TRANSIENT);
             break;

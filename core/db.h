@@ -103,12 +103,16 @@ int db_step(struct db *db, sqlite3_stmt *stmt, struct gh_error *err);
  * type, so a text where an integer belongs (or the reverse) does not
  * compile (-Wint-conversion, -Wpointer-sign, and warnings are errors): a
  * wrong bind cannot reach run time, as it could with the type-letter
- * varargs this replaced. tests/bind_misuse checks that it stays so.
+ * varargs this replaced. C converts a floating value to an integer
+ * silently, so BIND_INT also refuses one (_Generic selects an object that
+ * cannot initialise an integer). tests/compile/bind_misuse.sh checks that
+ * all of this stays so.
  */
 enum db_bind_type {
     DB_BIND_END = 0, /* ends a list (BINDS adds it) */
     DB_BIND_TEXT,    /* text; NULL binds SQL NULL */
     DB_BIND_INT,     /* a 64-bit integer */
+    DB_BIND_REAL,    /* a double */
     DB_BIND_HASH,    /* a secret hash of DB_HASH_BYTES bytes (crypto.h's SECRET_HASH_BYTES) */
 };
 
@@ -121,12 +125,26 @@ struct db_bind {
     union {
         const char *text;          /* DB_BIND_TEXT */
         int64_t i;                 /* DB_BIND_INT */
+        double real;               /* DB_BIND_REAL */
         const unsigned char *hash; /* DB_BIND_HASH */
     } v;
 };
 
+/* Never defined: BIND_INT selects it for a floating value, which then does not compile. */
+extern const struct db_bind_misuse {
+    char floating_value_bound_as_integer;
+} db_bind_misuse;
+
 #define BIND_TEXT(name, value) ((struct db_bind){(name), DB_BIND_TEXT, {.text = (value)}})
-#define BIND_INT(name, value)  ((struct db_bind){(name), DB_BIND_INT, {.i = (value)}})
+#define BIND_INT(name, value)                                                                      \
+    ((struct db_bind){(name),                                                                      \
+                      DB_BIND_INT,                                                                 \
+                      {.i = _Generic((value), float                                                \
+                                     : db_bind_misuse, double                                      \
+                                     : db_bind_misuse, long double                                 \
+                                     : db_bind_misuse, default                                     \
+                                     : (value))}})
+#define BIND_REAL(name, value) ((struct db_bind){(name), DB_BIND_REAL, {.real = (value)}})
 #define BIND_HASH(name, value) ((struct db_bind){(name), DB_BIND_HASH, {.hash = (value)}})
 /* A list of binds that lives until the end of the enclosing block; NULL means none. */
 #define BINDS(...) ((const struct db_bind[]){__VA_ARGS__, {NULL, DB_BIND_END, {0}}})

@@ -14,6 +14,14 @@
 
 #include "error.h"
 
+/*
+ * Reals in the JSON Gatehouse writes (answers, webhook bodies, ledger
+ * payloads) carry 15 significant digits: every measurement and threshold
+ * keeps its decimal form ("0.1", not jansson's round-trip
+ * "0.10000000000000001"). Stored client payloads keep full precision.
+ */
+#define JSON_REALS JSON_REAL_PRECISION(15)
+
 /* {"data": data, "meta": {"request_id": ...}}; steals data. */
 json_t *envelope_data(json_t *data, const char *request_id);
 /* {"error": {"code", "message", "details"}, "meta": {...}}; steals details (NULL = []). */

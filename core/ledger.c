@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "json.h"
 #include "log.h"
 #include "outbox.h"
 #include "timeutil.h"
@@ -67,7 +68,8 @@ int ledger_append(struct db *db, int64_t now_ms, const char *actor, const char *
     db_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return -1;
-    payload_json = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    payload_json =
+        json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REALS);
     if (payload_json == NULL)
         return gh_fail(err, GH_INTERNAL, "the ledger payload does not serialise");
     ledger_hash(prev, seq, at, actor, kind, subject, payload_json, hash);

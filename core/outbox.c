@@ -7,6 +7,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "json.h"
 #include "ledger.h"
 #include "log.h"
 #include "timeutil.h"
@@ -221,7 +222,7 @@ int outbox_enqueue(struct db *db, const char *event_type, json_t *data, int64_t 
         return 0;
     time_format_rfc3339(now_ms, at);
     doc = json_pack("{s:s, s:s, s:O}", "type", event_type, "timestamp", at, "data", data);
-    body = json_dumps(doc, JSON_COMPACT);
+    body = json_dumps(doc, JSON_COMPACT | JSON_REALS);
     json_decref(doc);
     if (body == NULL) {
         free(subs);
