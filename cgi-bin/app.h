@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "../core/actor.h"
 #include "../core/arena.h"
 #include "../core/config.h"
 #include "../core/db.h"
@@ -38,6 +39,9 @@ struct request_ctx {
     int replied;                 /* a reply_* function has filled resp */
     struct identity who;         /* the caller; who.via == AUTH_NONE when anonymous */
 };
+
+/* The caller as core/ transitions take it: who, with which roles, now. */
+struct actor ctx_actor(const struct request_ctx *ctx);
 
 /* The thread's database connection, opened on first use; NULL with err filled. */
 struct db *ctx_db(struct request_ctx *ctx, struct gh_error *err);

@@ -7,10 +7,10 @@
 #include "../core/validate.h"
 #include "approvals.h"
 
-struct approval_actor approval_actor_of(struct request_ctx *ctx)
+struct actor approval_actor_of(struct request_ctx *ctx)
 {
-    return (struct approval_actor){ctx->who.username, ctx->who.roles, ctx->app->cfg.public_url,
-                                   time_now_ms()};
+    return (struct actor){ctx->who.username, ctx->who.roles, ctx->app->cfg.public_url,
+                          time_now_ms()};
 }
 
 /*
@@ -26,7 +26,7 @@ void api_approvals_create(struct request_ctx *ctx)
     struct field_errors e = FIELD_ERRORS_INIT;
     json_t *body = request_json_body(ctx), *a;
     struct idempotency idem = {http_header(ctx->req, "idempotency-key"), {0}};
-    struct approval_actor who = approval_actor_of(ctx);
+    struct actor who = ctx_actor(ctx);
     struct approval_input in;
     struct gh_error err;
     struct db *db;
@@ -141,7 +141,7 @@ void api_approvals_vote(struct request_ctx *ctx)
     struct field_errors e = FIELD_ERRORS_INIT;
     const char *verdict = NULL, *comment = "";
     int64_t id = path_id(ctx, "id", "approval request");
-    struct approval_actor who = approval_actor_of(ctx);
+    struct actor who = ctx_actor(ctx);
     json_t *body, *a;
     struct gh_error err;
     struct db *db;
@@ -172,7 +172,7 @@ out:
 void api_approvals_cancel(struct request_ctx *ctx)
 {
     int64_t id = path_id(ctx, "id", "approval request");
-    struct approval_actor who = approval_actor_of(ctx);
+    struct actor who = ctx_actor(ctx);
     struct gh_error err;
     struct db *db;
     json_t *a;
@@ -196,7 +196,7 @@ void api_approvals_execution(struct request_ctx *ctx)
 {
     struct field_errors e = FIELD_ERRORS_INIT;
     int64_t id = path_id(ctx, "id", "approval request");
-    struct approval_actor who = approval_actor_of(ctx);
+    struct actor who = ctx_actor(ctx);
     struct execution_input x;
     json_t *body, *a;
     struct gh_error err;

@@ -5,8 +5,6 @@
 #include "../core/approvals.h"
 #include "reply.h"
 
-/* Who acts (the signed-in user, now), as the approval functions want it. */
-struct approval_actor approval_actor_of(struct request_ctx *ctx);
 /* Read the list filters (status, mission_id, tier; empty means any); problems go to e. */
 void approval_filter_read(struct request_ctx *ctx, struct approval_filter *f,
                           struct field_errors *e);

@@ -475,7 +475,7 @@ static void refused(struct request_ctx *ctx, const struct gh_error *err, const c
 void page_approval_vote(struct request_ctx *ctx)
 {
     int64_t id = path_id(ctx, "id", "approval request");
-    struct approval_actor who = approval_actor_of(ctx);
+    struct actor who = ctx_actor(ctx);
     const char *verdict, *comment;
     struct gh_error err;
     struct db *db;
@@ -515,7 +515,7 @@ void page_approval_vote(struct request_ctx *ctx)
 void page_approval_cancel(struct request_ctx *ctx)
 {
     int64_t id = path_id(ctx, "id", "approval request");
-    struct approval_actor who = approval_actor_of(ctx);
+    struct actor who = ctx_actor(ctx);
     struct gh_error err;
     struct db *db;
     json_t *a;

@@ -27,6 +27,12 @@ void thread_state_free(struct thread_state *t)
     arena_free(&t->arena);
 }
 
+struct actor ctx_actor(const struct request_ctx *ctx)
+{
+    return (struct actor){ctx->who.username, ctx->who.roles, ctx->app->cfg.public_url,
+                          time_now_ms()};
+}
+
 struct db *ctx_db(struct request_ctx *ctx, struct gh_error *err)
 {
     struct thread_state *t = ctx->thread;

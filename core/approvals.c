@@ -253,7 +253,7 @@ int approval_facts_load(struct db *db, int64_t id, struct approval_facts *f, str
  * webhooks as the approval plus the url of its page. *out (may be NULL)
  * receives the approval.
  */
-static int record_transition(struct db *db, const struct approval_actor *who, const char *actor,
+static int record_transition(struct db *db, const struct actor *who, const char *actor,
                              const char *type, int64_t id, json_t **out, struct gh_error *err)
 {
     json_t *a = approval_get(db, id, err), *hook;
@@ -301,7 +301,7 @@ static int run_transition(struct db *db, db_work_fn work, void *arg, json_t **ou
 }
 
 /* The answer remembered under an idempotency key: 1 found (and *out set), 0 new key, -1 error. */
-static int idempotency_lookup(struct db *db, const struct approval_actor *who,
+static int idempotency_lookup(struct db *db, const struct actor *who,
                               const struct idempotency *idem, json_t **out, struct gh_error *err)
 {
     static const char sql[] = "SELECT body_hash, response_json FROM idempotency_keys"
@@ -331,7 +331,7 @@ static int idempotency_lookup(struct db *db, const struct approval_actor *who,
     return found;
 }
 
-static int idempotency_remember(struct db *db, const struct approval_actor *who,
+static int idempotency_remember(struct db *db, const struct actor *who,
                                 const struct idempotency *idem, json_t *answer,
                                 struct gh_error *err)
 {
@@ -351,7 +351,7 @@ static int idempotency_remember(struct db *db, const struct approval_actor *who,
 }
 
 struct create_work {
-    const struct approval_actor *who;
+    const struct actor *who;
     const struct approval_input *in;
     const struct idempotency *idem;
     const char *params; /* in->params as compact JSON */
@@ -371,7 +371,7 @@ static int create_work(struct db *db, void *arg, struct gh_error *err)
         "UPDATE approvals SET status = 'approved', decided_at = :at, decided_ms = :ms,"
         " decided_by = 'system' WHERE id = :id";
     const struct create_work *w = arg;
-    const struct approval_actor *who = w->who;
+    const struct actor *who = w->who;
     const struct approval_input *in = w->in;
     int64_t expires_ms = who->now_ms + in->expires_in_seconds * 1000, id;
     char at[TIME_RFC3339_LEN], expires_at[TIME_RFC3339_LEN];
@@ -411,9 +411,9 @@ static int create_work(struct db *db, void *arg, struct gh_error *err)
     return rc;
 }
 
-int approval_create(struct db *db, const struct approval_actor *who,
-                    const struct approval_input *in, const struct idempotency *idem, json_t **out,
-                    int *replayed, struct gh_error *err)
+int approval_create(struct db *db, const struct actor *who, const struct approval_input *in,
+                    const struct idempotency *idem, json_t **out, int *replayed,
+                    struct gh_error *err)
 {
     char *params = in->params ? json_dumps(in->params, JSON_COMPACT) : strdup("{}");
     struct create_work w = {who, in, idem, params, out, replayed};
@@ -431,7 +431,7 @@ int approval_create(struct db *db, const struct approval_actor *who,
 }
 
 struct vote_work {
-    const struct approval_actor *who;
+    const struct actor *who;
     int64_t id;
     int approve;
     const char *comment;
@@ -450,7 +450,7 @@ static int vote_work(struct db *db, void *arg, struct gh_error *err)
                                            [APPROVAL_APPROVED] = "approval.granted",
                                            [APPROVAL_DENIED] = "approval.denied"};
     const struct vote_work *w = arg;
-    const struct approval_actor *who = w->who;
+    const struct actor *who = w->who;
     struct approval_facts f;
     enum approval_status outcome;
     char at[TIME_RFC3339_LEN];
@@ -487,7 +487,7 @@ static int vote_work(struct db *db, void *arg, struct gh_error *err)
     return rc;
 }
 
-int approval_vote(struct db *db, const struct approval_actor *who, int64_t id, int approve,
+int approval_vote(struct db *db, const struct actor *who, int64_t id, int approve,
                   const char *comment, json_t **out, struct gh_error *err)
 {
     struct vote_work w = {who, id, approve, comment, out};
@@ -497,7 +497,7 @@ int approval_vote(struct db *db, const struct approval_actor *who, int64_t id, i
 }
 
 struct cancel_work {
-    const struct approval_actor *who;
+    const struct actor *who;
     int64_t id;
     json_t **out;
 };
@@ -508,7 +508,7 @@ static int cancel_work(struct db *db, void *arg, struct gh_error *err)
         "UPDATE approvals SET status = 'cancelled', decided_at = :at, decided_ms = :ms,"
         " decided_by = :by WHERE id = :id AND status = 'pending'";
     const struct cancel_work *w = arg;
-    const struct approval_actor *who = w->who;
+    const struct actor *who = w->who;
     struct approval_facts f;
     char at[TIME_RFC3339_LEN];
     int rc;
@@ -526,7 +526,7 @@ static int cancel_work(struct db *db, void *arg, struct gh_error *err)
     return rc;
 }
 
-int approval_cancel(struct db *db, const struct approval_actor *who, int64_t id, json_t **out,
+int approval_cancel(struct db *db, const struct actor *who, int64_t id, json_t **out,
                     struct gh_error *err)
 {
     struct cancel_work w = {who, id, out};
@@ -536,7 +536,7 @@ int approval_cancel(struct db *db, const struct approval_actor *who, int64_t id,
 }
 
 struct execution_work {
-    const struct approval_actor *who;
+    const struct actor *who;
     int64_t id;
     const char *text; /* the execution object as compact JSON */
     json_t **out;
@@ -561,7 +561,7 @@ static int execution_work(struct db *db, void *arg, struct gh_error *err)
     return rc;
 }
 
-int approval_report_execution(struct db *db, const struct approval_actor *who, int64_t id,
+int approval_report_execution(struct db *db, const struct actor *who, int64_t id,
                               const struct execution_input *x, json_t **out, struct gh_error *err)
 {
     char at[TIME_RFC3339_LEN], *text;
@@ -584,7 +584,7 @@ int approval_report_execution(struct db *db, const struct approval_actor *who, i
 }
 
 /* Expire up to batch overdue requests in one transaction; *done receives how many. */
-static int expire_batch(struct db *db, const struct approval_actor *who, int batch, int *done,
+static int expire_batch(struct db *db, const struct actor *who, int batch, int *done,
                         struct gh_error *err)
 {
     static const char due_sql[] = "SELECT id FROM approvals WHERE status = 'pending'"
@@ -635,7 +635,7 @@ static int expire_batch(struct db *db, const struct approval_actor *who, int bat
     return 0;
 }
 
-int approvals_expire(struct db *db, const struct approval_actor *who, int batch, int *count,
+int approvals_expire(struct db *db, const struct actor *who, int batch, int *count,
                      struct gh_error *err)
 {
     int done;

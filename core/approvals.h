@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "actor.h"
 #include "approval_rules.h"
 #include "crypto.h"
 #include "db.h"
@@ -51,14 +52,6 @@ struct execution_input {
 };
 int execution_parse(json_t *body, struct execution_input *x, struct field_errors *e);
 
-/* Who acts, when, and where the pages are (for the url in webhook payloads). */
-struct approval_actor {
-    const char *username;
-    unsigned roles;
-    const char *public_url;
-    int64_t now_ms;
-};
-
 /* An Idempotency-Key and the hash of the body it came with. */
 struct idempotency {
     const char *key;                            /* NULL: none given */
@@ -74,9 +67,9 @@ void idempotency_body_hash(json_t *body, unsigned char out[SECRET_HASH_BYTES]);
  * seen before from the same user: the same body gets the original answer
  * again (*replayed = 1, nothing written), another body GH_CONFLICT.
  */
-int approval_create(struct db *db, const struct approval_actor *who,
-                    const struct approval_input *in, const struct idempotency *idem, json_t **out,
-                    int *replayed, struct gh_error *err);
+int approval_create(struct db *db, const struct actor *who, const struct approval_input *in,
+                    const struct idempotency *idem, json_t **out, int *replayed,
+                    struct gh_error *err);
 
 /* The approval object; GH_NOT_FOUND. */
 json_t *approval_get(struct db *db, int64_t id, struct gh_error *err);
@@ -84,13 +77,13 @@ json_t *approval_get(struct db *db, int64_t id, struct gh_error *err);
 int approval_facts_load(struct db *db, int64_t id, struct approval_facts *f, struct gh_error *err);
 
 /* Vote; *out receives the updated approval. Refusals as vote_check(). */
-int approval_vote(struct db *db, const struct approval_actor *who, int64_t id, int approve,
+int approval_vote(struct db *db, const struct actor *who, int64_t id, int approve,
                   const char *comment, json_t **out, struct gh_error *err);
 /* Cancel a pending request (the requester or an admin). */
-int approval_cancel(struct db *db, const struct approval_actor *who, int64_t id, json_t **out,
+int approval_cancel(struct db *db, const struct actor *who, int64_t id, json_t **out,
                     struct gh_error *err);
 /* Record the execution result of an approved request, once. */
-int approval_report_execution(struct db *db, const struct approval_actor *who, int64_t id,
+int approval_report_execution(struct db *db, const struct actor *who, int64_t id,
                               const struct execution_input *x, json_t **out, struct gh_error *err);
 
 /*
@@ -98,7 +91,7 @@ int approval_report_execution(struct db *db, const struct approval_actor *who, i
  * expired, recording approval.expired for each, in transactions of at
  * most batch requests. *count receives how many.
  */
-int approvals_expire(struct db *db, const struct approval_actor *who, int batch, int *count,
+int approvals_expire(struct db *db, const struct actor *who, int batch, int *count,
                      struct gh_error *err);
 
 /* Forget idempotency keys older than before_ms; *count receives how many. */

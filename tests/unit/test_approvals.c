@@ -162,14 +162,14 @@ static int open_db(struct db *db, const char *name)
     return db_open(db, path, &opt, &err) == 0 && db_migrate(db, &applied, &err) == 0 ? 0 : -1;
 }
 
-static struct approval_actor actor(const char *name, unsigned roles, int64_t now)
+static struct actor actor(const char *name, unsigned roles, int64_t now)
 {
-    return (struct approval_actor){name, roles, "https://gh.example/", now};
+    return (struct actor){name, roles, "https://gh.example/", now};
 }
 
 static int64_t file_request(struct db *db, int tier, int64_t now)
 {
-    struct approval_actor alice = actor("alice", ROLE_REQUESTER, now);
+    struct actor alice = actor("alice", ROLE_REQUESTER, now);
     struct approval_input in = {"restart_service", "payments-api", "leak", "m-1", tier, NULL, 60};
     struct gh_error err;
     json_t *a = NULL;
@@ -195,8 +195,8 @@ static int64_t count(struct db *db, const char *sql)
 
 static void transitions_record_events_and_ledger(void)
 {
-    struct approval_actor bob = actor("bob", ROLE_APPROVER, NOW + 1000);
-    struct approval_actor carol = actor("carol", ROLE_APPROVER, NOW + 2000);
+    struct actor bob = actor("bob", ROLE_APPROVER, NOW + 1000);
+    struct actor carol = actor("carol", ROLE_APPROVER, NOW + 2000);
     struct gh_error err;
     struct ledger_check c;
     struct db db;
@@ -257,7 +257,7 @@ static void *race(void *arg)
 {
     struct racer *r = arg;
     struct db_options opt = {0, 10000, 1000};
-    struct approval_actor who = actor(r->name, ROLE_APPROVER, NOW + 5000);
+    struct actor who = actor(r->name, ROLE_APPROVER, NOW + 5000);
     struct gh_error err = {0};
     struct db db;
     json_t *a = NULL;
@@ -306,9 +306,9 @@ static void the_last_vote_race_has_one_winner(void)
 
 static void expiry_cancel_and_execution(void)
 {
-    struct approval_actor system = actor("system", 0, NOW + 60000);
-    struct approval_actor alice = actor("alice", ROLE_REQUESTER, NOW + 1);
-    struct approval_actor bob = actor("bob", ROLE_APPROVER, NOW + 1);
+    struct actor system = actor("system", 0, NOW + 60000);
+    struct actor alice = actor("alice", ROLE_REQUESTER, NOW + 1);
+    struct actor bob = actor("bob", ROLE_APPROVER, NOW + 1);
     struct execution_input x = {1, "succeeded", 1, NULL};
     struct gh_error err;
     struct db db;
@@ -356,8 +356,8 @@ static void expiry_cancel_and_execution(void)
 
 static void idempotency_keys_replay_or_conflict(void)
 {
-    struct approval_actor alice = actor("alice", ROLE_REQUESTER, NOW);
-    struct approval_actor bob = actor("bob", ROLE_REQUESTER, NOW);
+    struct actor alice = actor("alice", ROLE_REQUESTER, NOW);
+    struct actor bob = actor("bob", ROLE_REQUESTER, NOW);
     struct approval_input in = {"deploy", "web", "", NULL, 2, NULL, 60};
     json_t *body = json_pack("{s:s, s:i}", "tier", "2", "a", 1);
     json_t *same = json_pack("{s:i, s:s}", "a", 1, "tier", "2");
