@@ -96,7 +96,8 @@ static int demo_approvals(struct db *db, const char *public_url, struct gh_error
     for (size_t i = 0; i < sizeof(demo_requests) / sizeof(demo_requests[0]); i++) {
         const struct demo_request *r = &demo_requests[i];
         int64_t at = now - (int64_t)r->minutes_ago * 60000;
-        struct actor alice = {"alice", ROLE_REQUESTER, public_url, at};
+        struct actor alice = {
+            .username = "alice", .roles = ROLE_REQUESTER, .public_url = public_url, .now_ms = at};
         json_t *params = json_loads(r->params, 0, NULL), *a = NULL;
         struct approval_input in = {r->action_type, r->target, r->reason, "mission-789",
                                     r->tier,        params,    86400};
@@ -107,7 +108,10 @@ static int demo_approvals(struct db *db, const char *public_url, struct gh_error
         for (int v = 0; rc == 0 && v < 2 && r->votes[v]; v++) {
             char name[16];
             size_t n = strlen(r->votes[v]) - 1;
-            struct actor voter = {name, ROLE_APPROVER, public_url, at + 60000 * (v + 5)};
+            struct actor voter = {.username = name,
+                                  .roles = ROLE_APPROVER,
+                                  .public_url = public_url,
+                                  .now_ms = at + 60000 * (v + 5)};
             int64_t id = json_integer_value(json_object_get(a, "id"));
             snprintf(name, sizeof(name), "%.*s", (int)n, r->votes[v]);
             json_decref(a);

@@ -7,12 +7,6 @@
 #include "../core/validate.h"
 #include "approvals.h"
 
-struct actor approval_actor_of(struct request_ctx *ctx)
-{
-    return (struct actor){ctx->who.username, ctx->who.roles, ctx->app->cfg.public_url,
-                          time_now_ms()};
-}
-
 /*
  * POST /api/v1/approvals — requester.
  * Body: {"action_type", "target", "tier", "reason", "mission_id", "params",

@@ -30,7 +30,7 @@ void thread_state_free(struct thread_state *t)
 struct actor ctx_actor(const struct request_ctx *ctx)
 {
     return (struct actor){ctx->who.username, ctx->who.roles, ctx->app->cfg.public_url,
-                          time_now_ms()};
+                          time_now_ms(), ctx->who.display_name};
 }
 
 struct db *ctx_db(struct request_ctx *ctx, struct gh_error *err)

@@ -13,6 +13,7 @@ struct actor {
     unsigned roles;         /* enum role bits (users.h) */
     const char *public_url; /* base of the pages, for links in webhook payloads */
     int64_t now_ms;         /* the time the change happens (a worker run's --now, a demo's clock) */
+    const char *display_name; /* how people know them (sign-offs show it); NULL: the username */
 };
 
 #endif

@@ -12,7 +12,8 @@
 
 int job_expire_approvals(struct job_ctx *ctx, struct gh_error *err)
 {
-    struct actor system = {"system", 0, ctx->cfg->public_url, ctx->now_ms};
+    struct actor system = {
+        .username = "system", .public_url = ctx->cfg->public_url, .now_ms = ctx->now_ms};
     int count = 0;
 
     if (approvals_expire(ctx->db, &system, BATCH, &count, err) != 0)

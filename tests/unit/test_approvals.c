@@ -164,7 +164,8 @@ static int open_db(struct db *db, const char *name)
 
 static struct actor actor(const char *name, unsigned roles, int64_t now)
 {
-    return (struct actor){name, roles, "https://gh.example/", now};
+    return (struct actor){
+        .username = name, .roles = roles, .public_url = "https://gh.example/", .now_ms = now};
 }
 
 static int64_t file_request(struct db *db, int tier, int64_t now)
