@@ -1,0 +1,460 @@
+/*
+ * Metric samples of deployments: reading a batch, storing it with the
+ * running aggregates and rollups it feeds, and the windowed reads gates,
+ * triggers and charts make (see deployments.h, "Speed").
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "deploy_store.h"
+#include "deployments.h"
+#include "ledger.h"
+#include "timeutil.h"
+
+/* Samples more than this far in the future of their arrival are typos. */
+#define FUTURE_SLACK_MS (24LL * 3600 * 1000)
+
+int samples_parse(json_t *body, int64_t now_ms, struct sample_in **out, size_t *n,
+                  struct field_errors *e)
+{
+    static const char *const fields[] = {"samples", NULL};
+    static const char *const sample_fields[] = {"name", "value", "at", NULL};
+    json_t *list = NULL;
+    int before = e->count;
+    size_t count;
+
+    *out = NULL;
+    *n = 0;
+    json_reject_unknown(body, fields, e);
+    if (json_get_array(body, "samples", 1, SAMPLES_MAX, &list, e) != 1)
+        return -1;
+    count = json_array_size(list);
+    if (count == 0) {
+        field_error(e, "samples", "must hold at least one sample");
+        return -1;
+    }
+    *out = xcalloc(count, sizeof(**out));
+    for (size_t i = 0; i < count && e->count - before < 50; i++) {
+        struct field_errors mine = FIELD_ERRORS_INIT;
+        json_t *obj = json_array_get(list, i);
+        struct sample_in *s = &(*out)[i];
+        const char *name = NULL, *at = NULL;
+        char prefix[32];
+        snprintf(prefix, sizeof(prefix), "samples[%zu].", i);
+        if (!json_is_object(obj)) {
+            snprintf(prefix, sizeof(prefix), "samples[%zu]", i);
+            field_error(e, prefix, "must be an object");
+            continue;
+        }
+        json_reject_unknown(obj, sample_fields, &mine);
+        if (json_get_string(obj, "name", 1, 1, 64, &name, &mine) == 1) {
+            if (!valid_metric_name(name))
+                field_error(&mine, "name", "must match ^[a-z][a-z0-9_.]{0,63}$");
+            else
+                snprintf(s->metric, sizeof(s->metric), "%s", name);
+        }
+        json_get_number(obj, "value", 1, &s->value, &mine);
+        s->at_ms = now_ms;
+        if (json_get_string(obj, "at", 0, 1, 40, &at, &mine) == 1) {
+            if (time_parse_rfc3339(at, &s->at_ms) != 0)
+                field_error(&mine, "at", "must be an RFC 3339 time");
+            else if (s->at_ms > now_ms + FUTURE_SLACK_MS)
+                field_error(&mine, "at", "is more than a day in the future");
+        }
+        field_errors_move(&mine, prefix, e);
+    }
+    if (e->count > before) {
+        free(*out);
+        *out = NULL;
+        return -1;
+    }
+    *n = count;
+    return 0;
+}
+
+/* ---- storing ---- */
+
+/* A sample with where it goes. */
+struct placed {
+    const struct sample_in *s;
+    int phase; /* plan phase index, -1 before the first */
+};
+
+static int by_metric_then_time(const void *a, const void *b)
+{
+    const struct placed *x = a, *y = b;
+    int c = strcmp(x->s->metric, y->s->metric);
+
+    if (c)
+        return c;
+    return (x->s->at_ms > y->s->at_ms) - (x->s->at_ms < y->s->at_ms);
+}
+
+static int fold_aggregate(struct db *db, int64_t dep, const char *metric, int phase,
+                          const struct agg_state *a, struct gh_error *err)
+{
+    /* SET expressions read the row as it was, so each one merges with the old values. */
+    static const char sql[] =
+        "INSERT INTO deployment_aggregates (deployment, metric, phase, count, sum, min, max,"
+        " last_at, last_value) VALUES (:d, :m, :p, :count, :sum, :min, :max, :last_at, :last)"
+        " ON CONFLICT DO UPDATE SET count = count + excluded.count, sum = sum + excluded.sum,"
+        " min = min(min, excluded.min), max = max(max, excluded.max),"
+        " last_value = CASE WHEN excluded.last_at >= last_at THEN excluded.last_value"
+        " ELSE last_value END, last_at = max(last_at, excluded.last_at)";
+
+    return db_run(db, sql, NULL, err,
+                  BINDS(BIND_INT(":d", dep), BIND_TEXT(":m", metric), BIND_INT(":p", phase),
+                        BIND_INT(":count", a->count), BIND_REAL(":sum", a->sum),
+                        BIND_REAL(":min", a->min), BIND_REAL(":max", a->max),
+                        BIND_INT(":last_at", a->last_at), BIND_REAL(":last", a->last)));
+}
+
+static int fold_minute(struct db *db, int64_t dep, const char *metric, int64_t minute,
+                       const struct agg_state *a, struct gh_error *err)
+{
+    static const char sql[] =
+        "INSERT INTO deployment_minutes (deployment, metric, minute, count, sum, min, max)"
+        " VALUES (:d, :m, :minute, :count, :sum, :min, :max)"
+        " ON CONFLICT DO UPDATE SET count = count + excluded.count, sum = sum + excluded.sum,"
+        " min = min(min, excluded.min), max = max(max, excluded.max)";
+
+    return db_run(db, sql, NULL, err,
+                  BINDS(BIND_INT(":d", dep), BIND_TEXT(":m", metric), BIND_INT(":minute", minute),
+                        BIND_INT(":count", a->count), BIND_REAL(":sum", a->sum),
+                        BIND_REAL(":min", a->min), BIND_REAL(":max", a->max)));
+}
+
+/* Floor division: minutes before 1970 stay in their own minute. */
+static int64_t minute_of(int64_t ms)
+{
+    return ms >= 0 ? ms / 60000 : -((-ms + 59999) / 60000);
+}
+
+/*
+ * Insert the samples and fold them into their (metric, phase) aggregates
+ * and (metric, minute) rollups. Sorted by metric and time, each group is a
+ * run of neighbours, so one pass folds them all.
+ */
+static int store_samples(struct db *db, const struct deployment_row *d, struct placed *p, size_t n,
+                         struct gh_error *err)
+{
+    static const char sql[] = "INSERT INTO deployment_samples (deployment, metric, phase, at_ms,"
+                              " value) VALUES (:d, :m, :p, :at, :v)";
+    struct agg_state phase_acc = AGG_STATE_INIT, minute_acc = AGG_STATE_INIT;
+    int rc = 0;
+
+    qsort(p, n, sizeof(*p), by_metric_then_time);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const struct sample_in *s = p[i].s;
+        const struct placed *next = i + 1 < n ? &p[i + 1] : NULL;
+        int same_metric = next && strcmp(next->s->metric, s->metric) == 0;
+
+        rc = db_run(db, sql, NULL, err,
+                    BINDS(BIND_INT(":d", d->num), BIND_TEXT(":m", s->metric),
+                          BIND_INT(":p", p[i].phase), BIND_INT(":at", s->at_ms),
+                          BIND_REAL(":v", s->value)));
+        agg_add(&phase_acc, s->at_ms, s->value);
+        agg_add(&minute_acc, s->at_ms, s->value);
+        if (rc == 0 && !(same_metric && next->phase == p[i].phase)) {
+            rc = fold_aggregate(db, d->num, s->metric, p[i].phase, &phase_acc, err);
+            phase_acc = (struct agg_state)AGG_STATE_INIT;
+        }
+        if (rc == 0 && !(same_metric && minute_of(next->s->at_ms) == minute_of(s->at_ms))) {
+            rc = fold_minute(db, d->num, s->metric, minute_of(s->at_ms), &minute_acc, err);
+            minute_acc = (struct agg_state)AGG_STATE_INIT;
+        }
+    }
+    return rc;
+}
+
+/* SHA-256 of the batch as "metric\tat_ms\tvalue\n" lines in the order sent: the ledger's proof. */
+static void batch_digest(const struct sample_in *s, size_t n, char out[65])
+{
+    crypto_hash_sha256_state st;
+    unsigned char digest[crypto_hash_sha256_BYTES];
+
+    crypto_hash_sha256_init(&st);
+    for (size_t i = 0; i < n; i++) {
+        char line[160];
+        int len = snprintf(line, sizeof(line), "%s\t%lld\t%.17g\n", s[i].metric,
+                           (long long)s[i].at_ms, s[i].value);
+        crypto_hash_sha256_update(&st, (const unsigned char *)line, (size_t)len);
+    }
+    crypto_hash_sha256_final(&st, digest);
+    sodium_bin2hex(out, 65, digest, sizeof(digest));
+}
+
+int deployment_ingest(struct db *db, const struct actor *who, const char *id,
+                      const struct sample_in *samples, size_t n, struct gh_error *err)
+{
+    struct deployment_row d;
+    struct placed *placed = NULL;
+    json_t *metrics = json_array(), *entry;
+    char from[TIME_RFC3339_LEN], to[TIME_RFC3339_LEN], digest[65], subject[80];
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    int rc = -1;
+
+    if (db_begin_write(db, err) != 0)
+        goto out;
+    if (deployment_load(db, id, &d, err) != 0) {
+        db_rollback(db);
+        goto out;
+    }
+    placed = xcalloc(n, sizeof(*placed));
+    for (size_t i = 0; i < n; i++) {
+        placed[i].s = &samples[i];
+        placed[i].phase = deployment_phase_at(&d, samples[i].at_ms);
+        if (samples[i].at_ms < first)
+            first = samples[i].at_ms;
+        if (samples[i].at_ms > last)
+            last = samples[i].at_ms;
+    }
+    rc = store_samples(db, &d, placed, n, err);
+    /* The metrics the batch names, once each (placed is sorted by metric now). */
+    for (size_t i = 0; i < n && json_array_size(metrics) < 64; i++)
+        if (i == 0 || strcmp(placed[i].s->metric, placed[i - 1].s->metric) != 0)
+            json_array_append_new(metrics, json_string(placed[i].s->metric));
+    if (rc == 0) {
+        batch_digest(samples, n, digest);
+        time_format_rfc3339(first, from);
+        time_format_rfc3339(last, to);
+        snprintf(subject, sizeof(subject), "deployment:%s", d.id);
+        entry = json_pack("{s:s, s:I, s:s, s:s, s:O, s:s}", "deployment_id", d.id, "count",
+                          (json_int_t)n, "from", from, "to", to, "metrics", metrics,
+                          "samples_sha256", digest);
+        rc = ledger_append(db, who->now_ms, who->username, "deployment.metrics", subject, entry,
+                           NULL, err);
+        json_decref(entry);
+    }
+    if (rc != 0)
+        db_rollback(db);
+    else
+        rc = db_commit(db, err);
+    deployment_row_free(&d);
+out:
+    free(placed);
+    json_decref(metrics);
+    return rc;
+}
+
+/* ---- windowed reads ---- */
+
+/* The running aggregates of (metric, phase); all zero when there are none. */
+static int load_aggregate(struct db *db, int64_t dep, const char *metric, int phase,
+                          struct agg_state *a, struct gh_error *err)
+{
+    static const char sql[] = "SELECT count, sum, min, max, last_at, last_value"
+                              " FROM deployment_aggregates"
+                              " WHERE deployment = :d AND metric = :m AND phase = :p";
+    sqlite3_stmt *st = db_prepare(db, sql);
+    int rc;
+
+    *a = (struct agg_state)AGG_STATE_INIT;
+    if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", dep), BIND_TEXT(":m", metric),
+                                        BIND_INT(":p", phase))) != 0) {
+        db_reset(st);
+        return gh_fail(err, GH_INTERNAL, "database error");
+    }
+    rc = db_step(db, st, err);
+    if (rc == SQLITE_ROW) {
+        a->count = sqlite3_column_int64(st, 0);
+        a->sum = sqlite3_column_double(st, 1);
+        a->min = sqlite3_column_double(st, 2);
+        a->max = sqlite3_column_double(st, 3);
+        a->last_at = sqlite3_column_int64(st, 4);
+        a->last = sqlite3_column_double(st, 5);
+    }
+    db_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The phase's p95 from its value index, counting down from the largest value. */
+static int phase_p95(struct db *db, int64_t dep, const char *metric, int phase, int64_t count,
+                     double *out, struct gh_error *err)
+{
+    static const char sql[] = "SELECT value FROM deployment_samples INDEXED BY"
+                              " deployment_samples_by_value WHERE deployment = :d AND metric = :m"
+                              " AND phase = :p ORDER BY value DESC LIMIT 1 OFFSET :k";
+    sqlite3_stmt *st = db_prepare(db, sql);
+    int rc;
+
+    if (st == NULL ||
+        db_bind(st, BINDS(BIND_INT(":d", dep), BIND_TEXT(":m", metric), BIND_INT(":p", phase),
+                          BIND_INT(":k", count - p95_rank(count)))) != 0) {
+        db_reset(st);
+        return gh_fail(err, GH_INTERNAL, "database error");
+    }
+    rc = db_step(db, st, err);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_double(st, 0);
+    db_reset(st);
+    if (rc == SQLITE_DONE)
+        return gh_fail(err, GH_INTERNAL, "the aggregates of %s disagree with its samples", metric);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Samples of metric with from <= at <= to, in time order; *out (caller frees). */
+static int load_window(struct db *db, int64_t dep, const char *metric, int64_t from, int64_t to,
+                       struct sample **out, size_t *n, struct gh_error *err)
+{
+    static const char sql[] =
+        "SELECT at_ms, value FROM deployment_samples INDEXED BY deployment_samples_by_time"
+        " WHERE deployment = :d AND metric = :m AND at_ms BETWEEN :from AND :to"
+        " ORDER BY at_ms, id";
+    sqlite3_stmt *st = db_prepare(db, sql);
+    size_t size = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", dep), BIND_TEXT(":m", metric),
+                                        BIND_INT(":from", from), BIND_INT(":to", to))) != 0) {
+        db_reset(st);
+        return gh_fail(err, GH_INTERNAL, "database error");
+    }
+    while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
+        if (*n == size) {
+            size = size ? size * 2 : 256;
+            *out = xreallocarray(*out, size, sizeof(**out));
+        }
+        (*out)[*n].at_ms = sqlite3_column_int64(st, 0);
+        (*out)[(*n)++].value = sqlite3_column_double(st, 1);
+    }
+    db_reset(st);
+    if (rc != SQLITE_DONE) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int observe_criterion(struct db *db, const struct deployment_row *d, int i,
+                      const struct criterion *c, int64_t now_ms, struct crit_result *out,
+                      struct gh_error *err)
+{
+    struct agg_state a;
+    struct sample *window;
+    int64_t from, to;
+    double p95 = 0;
+    size_t n;
+
+    phase_window(d, i, now_ms, &from, &to);
+    if (load_aggregate(db, d->num, c->metric, i, &a, err) != 0)
+        return -1;
+    /* The phase's aggregates hold exactly the window unless samples measured
+       after the evaluation time are among them: then read the window itself. */
+    if (a.count > 0 && a.last_at > to) {
+        if (load_window(db, d->num, c->metric, from, to, &window, &n, err) != 0)
+            return -1;
+        criterion_evaluate(c, window, n, out);
+        free(window);
+        return 0;
+    }
+    if (c->aggregate == AGG_P95 && a.count > 0 &&
+        phase_p95(db, d->num, c->metric, i, a.count, &p95, err) != 0)
+        return -1;
+    criterion_judge(c, &a, p95, out);
+    return 0;
+}
+
+int observe_trigger(struct db *db, const struct deployment_row *d, const struct trigger *t,
+                    int64_t now_ms, struct trigger_eval *out, struct gh_error *err)
+{
+    static const char before_sql[] =
+        "SELECT at_ms, value FROM deployment_samples INDEXED BY deployment_samples_by_time"
+        " WHERE deployment = :d AND metric = :m AND at_ms <= :at ORDER BY at_ms DESC, id DESC"
+        " LIMIT 1";
+    int64_t start = now_ms - t->for_seconds * 1000;
+    struct sample before, *window = NULL;
+    int has_before = 0, rc;
+    sqlite3_stmt *st;
+    size_t n = 0;
+
+    /* The last sample at or before the window's start (for 0 s: at or before now). */
+    st = db_prepare(db, before_sql);
+    if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", d->num), BIND_TEXT(":m", t->metric),
+                                        BIND_INT(":at", t->for_seconds ? start : now_ms))) != 0) {
+        db_reset(st);
+        return gh_fail(err, GH_INTERNAL, "database error");
+    }
+    rc = db_step(db, st, err);
+    if (rc == SQLITE_ROW) {
+        has_before = 1;
+        before.at_ms = sqlite3_column_int64(st, 0);
+        before.value = sqlite3_column_double(st, 1);
+    }
+    db_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return -1;
+    if (t->for_seconds == 0) {
+        trigger_judge(t, now_ms, has_before ? &before : NULL, has_before, NULL, out);
+        return 0;
+    }
+    if (load_window(db, d->num, t->metric, start + 1, now_ms, &window, &n, err) != 0)
+        return -1;
+    trigger_judge(t, now_ms, window, n, has_before ? &before : NULL, out);
+    free(window);
+    return 0;
+}
+
+json_t *metric_series(struct db *db, const struct deployment_row *d, const char *metric,
+                      int64_t from, int64_t to, int points, struct gh_error *err)
+{
+    static const char sql[] =
+        "SELECT minute, count, sum, min, max FROM deployment_minutes"
+        " WHERE deployment = :d AND metric = :m AND minute BETWEEN :from AND :to ORDER BY minute";
+    int64_t first = minute_of(from), last = minute_of(to);
+    int64_t span = last - first + 1, width = (span + points - 1) / points;
+    struct agg_state bucket = AGG_STATE_INIT;
+    int64_t bucket_no = -1;
+    json_t *series = json_array();
+    sqlite3_stmt *st = db_prepare(db, sql);
+    int rc;
+
+    if (width < 1)
+        width = 1;
+    if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", d->num), BIND_TEXT(":m", metric),
+                                        BIND_INT(":from", first), BIND_INT(":to", last))) != 0) {
+        db_reset(st);
+        json_decref(series);
+        gh_fail(err, GH_INTERNAL, "database error");
+        return NULL;
+    }
+    /* Minutes fold into buckets of width minutes; each bucket is one point. */
+    for (;;) {
+        int64_t minute = 0, no = -2;
+        rc = db_step(db, st, err);
+        if (rc == SQLITE_ROW) {
+            minute = sqlite3_column_int64(st, 0);
+            no = (minute - first) / width;
+        }
+        if (bucket_no >= 0 && no != bucket_no)
+            json_array_append_new(
+                series, json_pack("[I, f, f, f]", (json_int_t)((first + bucket_no * width) * 60000),
+                                  bucket.sum / (double)bucket.count, bucket.min, bucket.max));
+        if (rc != SQLITE_ROW)
+            break;
+        if (no != bucket_no) {
+            bucket = (struct agg_state)AGG_STATE_INIT;
+            bucket_no = no;
+        }
+        struct agg_state m = {sqlite3_column_int64(st, 1),
+                              sqlite3_column_double(st, 2),
+                              sqlite3_column_double(st, 3),
+                              sqlite3_column_double(st, 4),
+                              minute,
+                              0};
+        agg_merge(&bucket, &m);
+    }
+    db_reset(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(series);
+        return NULL;
+    }
+    return series;
+}
