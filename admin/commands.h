@@ -41,6 +41,10 @@ int cmd_webhook_add(const char *config_path, int argc, char **argv);
 /* ledger.c */
 int cmd_ledger_verify(const char *config_path, int argc, char **argv);
 int cmd_ledger_export(const char *config_path, int argc, char **argv);
+/* plans.c */
+int cmd_plan_load(const char *config_path, int argc, char **argv);
+int cmd_plan_list(const char *config_path, int argc, char **argv);
+int cmd_plan_show(const char *config_path, int argc, char **argv);
 /* demo.c */
 int cmd_demo(const char *config_path, int argc, char **argv);
 

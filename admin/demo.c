@@ -1,9 +1,10 @@
 /*
  * gatehouse demo: the demo data `make run` loads on first start: the demo
  * users, one per role plus a second approver, with fresh random passwords
- * printed once; and a mission with approval requests in every state, two
- * of them waiting, so that the first look at the approval pages has
- * something to decide.
+ * printed once; a mission with approval requests in every state, two of
+ * them waiting, so that the first look at the approval pages has
+ * something to decide; and a deployment on the sample plan begun 30 hours
+ * ago (demo_deployment.c), when that plan is stored.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -14,8 +15,10 @@
 #include "../core/events.h"
 #include "../core/timeutil.h"
 #include "../core/users.h"
+#include "../core/plans.h"
 #include "commands.h"
 #include "common.h"
+#include "demo.h"
 
 struct demo_user {
     const char *username; /* login */
@@ -127,17 +130,87 @@ static int demo_approvals(struct db *db, const char *public_url, struct gh_error
     return waiting;
 }
 
+/* Store the plan in file at the story's clock (at_ms); NULL file: use the stored t4-72h. */
+static json_t *demo_plan(struct db *db, const char *file, int64_t at_ms, struct gh_error *err)
+{
+    struct field_errors e = FIELD_ERRORS_INIT;
+    json_error_t jerr;
+    struct plan p;
+    json_t *doc;
+    int created, changed, rc;
+    int64_t rev;
+
+    if (file == NULL)
+        return plan_get(db, "t4-72h", err);
+    if ((doc = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+        gh_fail(err, GH_INVALID, "%s: %s", file, jerr.text);
+        return NULL;
+    }
+    rc = plan_parse(doc, NULL, &p, &e);
+    json_decref(doc);
+    if (rc != 0) {
+        gh_fail(err, GH_INVALID, "%s is not a valid plan (gatehouse plan load says why)", file);
+        rc = -1;
+    } else {
+        rc = plan_store(db, at_ms, "ada", &p, &created, &changed, &rev, err);
+    }
+    field_errors_free(&e);
+    if (rc != 0) {
+        plan_free(&p);
+        return NULL;
+    }
+    doc = plan_get(db, p.name, err);
+    plan_free(&p);
+    return doc;
+}
+
+/* The demo users with fresh passwords, printed once; 0 or the exit status. */
+static int demo_logins(struct db *db)
+{
+    struct gh_error err;
+
+    for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
+        const struct demo_user *d = &demo_users[i];
+        char token[TOKEN_B64_LEN], password[17], hash[crypto_pwhash_STRBYTES];
+        struct buf roles = BUF_INIT;
+        int64_t id;
+
+        random_token(token);
+        snprintf(password, sizeof(password), "%.16s", token);
+        if (password_hash(db->path, password, hash, &err) != 0 ||
+            user_add(db, "demo", d->username, d->display, d->roles, hash, &id, &err) != 0) {
+            fprintf(stderr, "gatehouse demo: %s\n", err.message);
+            return EXIT_REFUSED;
+        }
+        roles_format(d->roles, &roles);
+        printf("demo login: %-6s password: %s  (%s)\n", d->username, password, buf_str(&roles));
+        buf_free(&roles);
+        sodium_memzero(password, sizeof(password));
+    }
+    return 0;
+}
+
+/*
+ * gatehouse demo [--plan FILE]: the stories first, each at its own time
+ * in the past and in time order (the deployment's first day, the
+ * approvals, the rest of the deployment's samples), so that events,
+ * ledger entries and approvals agree in time; then the users, now. With
+ * --plan the sample plan is stored as part of the story, before the
+ * deployment that uses it.
+ */
 int cmd_demo(const char *config_path, int argc, char **argv)
 {
+    const char *plan_file = take_option(&argc, argv, "--plan");
     struct config cfg;
     struct gh_error err;
     struct db db;
     struct user existing;
-    int rc;
+    json_t *plan = NULL;
+    int64_t now, until;
+    int rc, waiting;
 
-    (void)argv;
     if (argc != 0) {
-        fprintf(stderr, "usage: gatehouse demo\n");
+        fprintf(stderr, "usage: gatehouse demo [--plan FILE]\n");
         return EXIT_USAGE;
     }
     if ((rc = admin_open(config_path, &cfg, &db)) != 0)
@@ -147,32 +220,32 @@ int cmd_demo(const char *config_path, int argc, char **argv)
         admin_close(&cfg, &db);
         return 0;
     }
-    for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
-        const struct demo_user *d = &demo_users[i];
-        char token[TOKEN_B64_LEN], password[17], hash[crypto_pwhash_STRBYTES];
-        struct buf roles = BUF_INIT;
-        int64_t id;
-
-        random_token(token);
-        snprintf(password, sizeof(password), "%.16s", token);
-        if (password_hash(db.path, password, hash, &err) != 0 ||
-            user_add(&db, "demo", d->username, d->display, d->roles, hash, &id, &err) != 0) {
-            fprintf(stderr, "gatehouse demo: %s\n", err.message);
-            admin_close(&cfg, &db);
-            return EXIT_REFUSED;
-        }
-        roles_format(d->roles, &roles);
-        printf("demo login: %-6s password: %s  (%s)\n", d->username, password, buf_str(&roles));
-        buf_free(&roles);
-        sodium_memzero(password, sizeof(password));
-    }
-    if ((rc = demo_approvals(&db, cfg.public_url, &err)) < 0) {
-        fprintf(stderr, "gatehouse demo: %s\n", err.message);
-        admin_close(&cfg, &db);
-        return EXIT_REFUSED;
-    }
+    now = time_now_ms();
+    until = now - (int64_t)(demo_requests[0].minutes_ago + 1) * 60000;
+    plan = demo_plan(&db, plan_file, now - DEMO_DEPLOYMENT_AGE_MS - 20 * 60000, &err);
+    if (plan == NULL && plan_file)
+        goto fail;
+    if (plan && demo_deployment_begin(&db, cfg.public_url, now, until, &err) != 0)
+        goto fail;
+    if ((waiting = demo_approvals(&db, cfg.public_url, &err)) < 0)
+        goto fail;
+    if (plan && demo_deployment_finish(&db, now, until, &err) != 0)
+        goto fail;
+    if ((rc = demo_logins(&db)) != 0)
+        goto out;
     printf("demo mission mission-789 with %zu approval requests, %d waiting for a decision\n",
-           sizeof(demo_requests) / sizeof(demo_requests[0]), rc);
+           sizeof(demo_requests) / sizeof(demo_requests[0]), waiting);
+    if (plan)
+        printf("demo deployment %s on plan t4-72h, begun 30 hours ago: /deployments/%s/report\n",
+               DEMO_DEPLOYMENT, DEMO_DEPLOYMENT);
+    else
+        printf("no demo deployment: give the sample plan with --plan conf/plans/t4-72h.json\n");
+    goto out;
+fail:
+    fprintf(stderr, "gatehouse demo: %s\n", err.message);
+    rc = EXIT_REFUSED;
+out:
+    json_decref(plan);
     admin_close(&cfg, &db);
-    return 0;
+    return rc;
 }

@@ -39,7 +39,13 @@ static const struct command commands[] = {
      cmd_ledger_verify},
     {"ledger", "export", "", "print the whole chain as NDJSON, one entry a line",
      cmd_ledger_export},
-    {"demo", NULL, "", "load the demo data (users with printed passwords)", cmd_demo},
+    {"plan", "load", "FILE [--json]",
+     "validate a deployment plan and store it (a new revision when changed)", cmd_plan_load},
+    {"plan", "list", "[--json]", "list the stored plans", cmd_plan_list},
+    {"plan", "show", "NAME", "print a stored plan as JSON", cmd_plan_show},
+    {"demo", NULL, "[--plan FILE]",
+     "load the demo data (users with printed passwords; with the sample plan, a deployment)",
+     cmd_demo},
 };
 
 static const size_t ncommands = sizeof(commands) / sizeof(commands[0]);

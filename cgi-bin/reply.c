@@ -8,6 +8,8 @@
 
 #include "../core/json.h"
 #include "../core/log.h"
+#include "../core/timeutil.h"
+#include "../core/validate.h"
 #include "routes.h"
 
 /* One navigation entry of the layout; pages that do not exist yet are not listed. */
@@ -17,9 +19,8 @@ struct nav_item {
 };
 
 static const struct nav_item nav[] = {
-    {"Dashboard", "/"},
-    {"Approvals", "/approvals"},
-    {"Missions", "/missions"},
+    {"Dashboard", "/"},        {"Approvals", "/approvals"},
+    {"Missions", "/missions"}, {"Deployments", "/deployments"},
     {"Ledger", "/ledger"},
 };
 
@@ -234,6 +235,19 @@ struct tpl_dict *page_begin(struct request_ctx *ctx, const char *title, const ch
     return layout;
 }
 
+void page_time(struct tpl_dict *d, const char *key_at, const char *key_ago, const char *rfc3339,
+               int64_t now_ms)
+{
+    char ago[TIME_AGO_LEN];
+    int64_t then;
+
+    if (rfc3339 == NULL || time_parse_rfc3339(rfc3339, &then) != 0)
+        return;
+    time_format_ago(then, now_ms, ago);
+    tpl_set(d, key_at, rfc3339);
+    tpl_set(d, key_ago, ago);
+}
+
 void page_send(struct request_ctx *ctx, int status, struct tpl_dict *layout)
 {
     struct http_response *resp = ctx->resp;
@@ -251,6 +265,18 @@ void page_send(struct request_ctx *ctx, int status, struct tpl_dict *layout)
     }
     tpl_dict_free(layout);
     ctx->replied = 1;
+}
+
+const char *path_client_id(struct request_ctx *ctx, const char *name, const char *what)
+{
+    const char *v = http_path_param(ctx->req, name);
+    char msg[96];
+
+    if (v && valid_client_id(v))
+        return v;
+    snprintf(msg, sizeof(msg), "no such %s", what);
+    reply_error(ctx, 404, "not_found", msg, NULL);
+    return NULL;
 }
 
 int64_t path_id(struct request_ctx *ctx, const char *name, const char *what)

@@ -50,6 +50,11 @@ int param_int(struct request_ctx *ctx, const char *name, long long min, long lon
               long long def, long long *out, struct field_errors *e);
 /* The path's {name} as a positive integer, or 0 after answering 404 "no such <what>". */
 int64_t path_id(struct request_ctx *ctx, const char *name, const char *what);
+/*
+ * The path's {name} as a client-chosen id (^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$),
+ * or NULL after answering 404 "no such <what>" (never echoing the bytes).
+ */
+const char *path_client_id(struct request_ctx *ctx, const char *name, const char *what);
 /* Answer 400 validation_failed listing e's problems. */
 void reply_invalid(struct request_ctx *ctx, struct field_errors *e);
 
@@ -59,6 +64,13 @@ void reply_invalid(struct request_ctx *ctx, struct field_errors *e);
  */
 struct tpl_dict *page_begin(struct request_ctx *ctx, const char *title, const char *content_tpl,
                             struct tpl_dict **content);
+/*
+ * Show a time on a page as people read it: key_ago gets "12 min ago" (as
+ * seen at now_ms), key_at the exact RFC 3339 time for <time datetime> and
+ * its title. rfc3339 may be NULL or empty: both keys are then left unset.
+ */
+void page_time(struct tpl_dict *d, const char *key_at, const char *key_ago, const char *rfc3339,
+               int64_t now_ms);
 /* Render and answer; frees layout. */
 void page_send(struct request_ctx *ctx, int status, struct tpl_dict *layout);
 

@@ -79,6 +79,26 @@ void page_approvals(struct request_ctx *ctx);
 void page_approval(struct request_ctx *ctx);
 void page_approval_vote(struct request_ctx *ctx);
 void page_approval_cancel(struct request_ctx *ctx);
+/* deployments.c */
+void api_deployments_create(struct request_ctx *ctx);
+void api_deployments_list(struct request_ctx *ctx);
+void api_deployments_get(struct request_ctx *ctx);
+void api_deployments_metrics(struct request_ctx *ctx);
+void api_deployments_evaluate(struct request_ctx *ctx);
+void api_deployments_status(struct request_ctx *ctx);
+void api_deployments_signoff(struct request_ctx *ctx);
+void api_deployments_report(struct request_ctx *ctx);
+/* plans.c */
+void api_plans_list(struct request_ctx *ctx);
+void api_plans_get(struct request_ctx *ctx);
+void api_plans_put(struct request_ctx *ctx);
+/* deployments_page.c */
+void page_deployments(struct request_ctx *ctx);
+void page_deployment(struct request_ctx *ctx);
+/* report_page.c */
+void page_report(struct request_ctx *ctx);
+void page_report_signoff(struct request_ctx *ctx);
+void page_report_record(struct request_ctx *ctx);
 /* users.c */
 void api_users_list(struct request_ctx *ctx);
 

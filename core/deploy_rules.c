@@ -167,11 +167,11 @@ void deploy_recommend(const struct deploy_facts *f, struct recommendation_out *o
     for (int i = 0; i <= f->current; i++) {
         const struct gate_view *g = &f->gates[i];
         const struct phase *ph = phase_of(f, i);
-        if (!g->decided) {
+        if (!g->decided && i < f->current) {
             undecided++;
-            add_reason(out, "Phase %s (%s) has begun but its gate has not been evaluated yet.",
-                       ph->id, ph->title);
-        } else if (!g->proceed) {
+            add_reason(out, "Phase %s (%s) has ended but its gate was never evaluated.", ph->id,
+                       ph->title);
+        } else if (g->decided && !g->proceed) {
             size_t shown = g->nfailed < GATE_VIEW_FAILED ? g->nfailed : GATE_VIEW_FAILED;
             blocked++;
             for (size_t c = 0; c < shown; c++) {
@@ -197,10 +197,18 @@ void deploy_recommend(const struct deploy_facts *f, struct recommendation_out *o
         return;
     }
     out->decision = REC_APPROVE;
-    add_reason(out,
-               "Every gate so far proceeded (%d of %zu phases begun) and no rollback trigger "
-               "fired.",
-               f->current + 1, f->plan->nphases);
+    {
+        int decided = 0;
+        for (int i = 0; i <= f->current; i++)
+            decided += f->gates[i].decided;
+        add_reason(out,
+                   "Every gate decided so far proceeded (%d of %zu phases) and no rollback "
+                   "trigger fired.",
+                   decided, f->plan->nphases);
+    }
+    if (!f->gates[f->current].decided)
+        add_reason(out, "Phase %s (%s) is under way; its gate is judged when it ends.",
+                   phase_of(f, f->current)->id, phase_of(f, f->current)->title);
     if ((size_t)f->current + 1 < f->plan->nphases)
         add_reason(out, "Phase %s (%s) and later phases have not begun yet.",
                    phase_of(f, f->current + 1)->id, phase_of(f, f->current + 1)->title);
@@ -217,7 +225,7 @@ void deploy_risk(const struct deploy_facts *f, struct risk_out *out)
     deploy_recommend(f, &rec);
     for (int i = 0; i <= f->current; i++) {
         blocked += f->gates[i].decided && !f->gates[i].proceed;
-        undecided += !f->gates[i].decided;
+        undecided += !f->gates[i].decided && i < f->current;
     }
     if (rec.decision == REC_ROLLBACK) {
         out->technical = RISK_HIGH;
@@ -228,7 +236,7 @@ void deploy_risk(const struct deploy_facts *f, struct risk_out *out)
         snprintf(out->technical_why, REASON_LEN, "%s",
                  blocked              ? "A gate is blocked."
                  : f->freeze_violated ? "A frozen artifact has changed."
-                                      : "A gate has not been evaluated yet.");
+                                      : "A phase ended without a gate decision.");
     } else {
         out->technical = RISK_LOW;
         snprintf(out->technical_why, REASON_LEN,

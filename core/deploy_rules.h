@@ -5,19 +5,24 @@
  * docs/deployments.md states the same rules for people; the unit tests
  * hold the two together.
  *
+ * A phase's gate is the gate out of it: the worker judges a phase when
+ * the next one begins (the last phase when it begins), and automation may
+ * ask for a judgement at any time. So the phase under way may have no
+ * decision yet, while every phase that has ended should have one.
+ *
  * Recommendation:
  *   ROLLBACK  a rollback trigger has fired, or a criterion the plan marks
- *             critical fails in the latest decision of a phase under way
- *             or past;
- *   APPROVE   every phase that has begun has a latest decision that
- *             proceeds, and no trigger has fired;
- *   HOLD      otherwise (a gate is blocked, or a begun phase has no
- *             decision yet).
+ *             critical fails in the latest decision of a phase;
+ *   APPROVE   every gate decided so far proceeds (the latest decision of
+ *             each phase), every phase that has ended has been decided,
+ *             and no trigger has fired;
+ *   HOLD      otherwise: a gate is blocked, a phase ended without a
+ *             decision, or the first phase has not begun.
  *
  * Risk:
  *   technical_risk       HIGH when the recommendation is ROLLBACK; MEDIUM
- *                        when a gate is blocked or undecided, or a freeze
- *                        is violated; else LOW.
+ *                        when a gate is blocked, an ended phase is
+ *                        undecided, or a freeze is violated; else LOW.
  *   user_impact          from the share of users the current phase exposes:
  *                        NONE at 0 %, LOW up to 5 %, MEDIUM up to 25 %, HIGH
  *                        above.
@@ -75,7 +80,7 @@ const char *recommendation_name(enum recommendation r);
 
 /* The latest decision of one phase that has begun, as the rules need it. */
 struct gate_view {
-    int decided;    /* 0: the phase has begun but has no decision yet */
+    int decided;    /* 0: no decision yet (fine while the phase is under way) */
     int proceed;    /* the decision proceeds */
     size_t nfailed; /* criteria that failed (may exceed GATE_VIEW_FAILED) */
     struct failed_criterion {

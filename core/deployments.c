@@ -311,12 +311,17 @@ static json_t *summary_json(struct db *db, sqlite3_stmt *st, int64_t now_ms, str
     {
         double last = d.plan.nphases ? d.plan.phases[d.plan.nphases - 1].at_hours : 0;
         double elapsed_h = (double)(now_ms - d.started_ms) / 3600000.0;
+        json_t *milestones = json_array();
+        for (size_t i = 0; i < d.plan.nphases; i++)
+            json_array_append_new(milestones, json_pack("{s:s, s:f}", "id", d.plan.phases[i].id,
+                                                        "at_hours", d.plan.phases[i].at_hours));
         out = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:f, s:f, s:o}", "id", d.id, "name", d.name,
+            "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:f, s:f, s:o, s:o}", "id", d.id, "name", d.name,
             "plan", d.plan.name, "status", deploy_status_name(d.status), "started_at", d.started_at,
             "phase", current >= 0 ? json_string(d.plan.phases[current].id) : json_null(),
             "phase_title", current >= 0 ? json_string(d.plan.phases[current].title) : json_null(),
-            "elapsed_hours", elapsed_h, "total_hours", last, "latest_gate", gate);
+            "elapsed_hours", elapsed_h, "total_hours", last, "milestones", milestones,
+            "latest_gate", gate);
         gate = NULL;
     }
 out:
@@ -736,6 +741,9 @@ int deployments_watch(struct db *db, const struct actor *who, int *evaluated, in
         current = deployment_phase_at(&d, who->now_ms);
         for (int i = 0; rc == 0 && i <= current; i++) {
             json_t *decision = NULL;
+            /* A gate closes its phase: due once the next phase has begun (the last: at once). */
+            if (i == current && (size_t)i + 1 < d.plan.nphases)
+                break;
             rc = scheduled_done(db, d.num, d.plan.phases[i].id, &done, err);
             if (rc == 0 && !done &&
                 (rc = gate_evaluate(db, who, id, d.plan.phases[i].id, 1, &decision, err)) == 0) {

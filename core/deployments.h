@@ -115,8 +115,9 @@ int gate_evaluate(struct db *db, const struct actor *who, const char *id, const 
 
 /*
  * The worker's part, for every deployment still watched (in_progress or
- * held): evaluate once each phase whose time has arrived and that has no
- * scheduled decision yet (*evaluated counts them), and check every
+ * held): evaluate once each phase whose gate is due and that has no
+ * scheduled decision yet (*evaluated counts them) — a phase's gate is due
+ * when the next phase begins, the last phase's when it begins — and check every
  * rollback trigger at who->now_ms: a sustained breach sets the deployment
  * rolling_back and records rollback.triggered with the trigger and its
  * evidence (*fired counts them).

@@ -116,6 +116,22 @@ int time_parse_rfc3339(const char *s, int64_t *ms)
     return 0;
 }
 
+void time_format_ago(int64_t then_ms, int64_t now_ms, char out[TIME_AGO_LEN])
+{
+    char span[TIME_SPAN_LEN];
+    int64_t d = now_ms - then_ms;
+
+    if (d > -60000 && d < 60000) {
+        snprintf(out, TIME_AGO_LEN, "just now");
+        return;
+    }
+    time_format_span(d, span);
+    if (d > 0)
+        snprintf(out, TIME_AGO_LEN, "%s ago", span);
+    else
+        snprintf(out, TIME_AGO_LEN, "in %s", span);
+}
+
 void time_format_span(int64_t ms, char out[TIME_SPAN_LEN])
 {
     long long min = (long long)((ms < 0 ? -ms : ms) / 60000);

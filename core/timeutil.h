@@ -31,4 +31,9 @@ int time_parse_rfc3339(const char *s, int64_t *ms);
  */
 void time_format_span(int64_t ms, char out[TIME_SPAN_LEN]);
 
+/* Room for a relative time: a span and its direction. */
+#define TIME_AGO_LEN (TIME_SPAN_LEN + 8)
+/* When then_ms was, seen from now_ms: "just now", "12 min ago", "in 3 h 20 min". */
+void time_format_ago(int64_t then_ms, int64_t now_ms, char out[TIME_AGO_LEN]);
+
 #endif

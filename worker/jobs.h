@@ -35,6 +35,8 @@ const struct job *job_find(const char *name);
 int job_checkpoint_wal(struct job_ctx *ctx, struct gh_error *err);
 /* deliver_webhooks.c */
 int job_deliver_webhooks(struct job_ctx *ctx, struct gh_error *err);
+/* evaluate_gates.c */
+int job_evaluate_gates(struct job_ctx *ctx, struct gh_error *err);
 /* expire_approvals.c */
 int job_expire_approvals(struct job_ctx *ctx, struct gh_error *err);
 /* ledger_jobs.c */
