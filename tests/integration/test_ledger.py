@@ -120,7 +120,9 @@ process.stdout.write(ok && hashOk ? 'valid' : 'INVALID');
 
 
 def sql(s, statement):
-    subprocess.run(["sqlite3", os.path.join(s.var, "gatehouse.db"), statement], check=True)
+    r = subprocess.run(["sqlite3", os.path.join(s.var, "gatehouse.db"), statement], check=True,
+                       capture_output=True, text=True)
+    return r.stdout.strip()
 
 
 def broken_at(s, auth):
@@ -132,18 +134,24 @@ def broken_at(s, auth):
     return api["first_bad_seq"], api["problem"]
 
 
-@pytest.mark.parametrize("tamper,seq,problem", [
-    ("UPDATE ledger SET payload_json = replace(payload_json, 'Carol', 'Karol') WHERE seq = 3", 3, "hash mismatch"),
-    ("DELETE FROM ledger WHERE seq = 4", 4, "missing"),
-    # Swap the times of entries 2 and 3.
-    ("UPDATE ledger SET at = CASE seq WHEN 2 THEN (SELECT at FROM ledger WHERE seq = 3)"
-     " ELSE (SELECT at FROM ledger WHERE seq = 2) END WHERE seq IN (2, 3)", 2, "hash mismatch"),
+# Each case: which entry to spoil (found by its content, not its place in the
+# demo's story), and how; {seq} is that entry's number.
+@pytest.mark.parametrize("target,tamper,problem", [
+    ("SELECT seq FROM ledger WHERE subject = 'user:carol'",
+     "UPDATE ledger SET payload_json = replace(payload_json, 'Carol', 'Karol') WHERE seq = {seq}",
+     "hash mismatch"),
+    ("SELECT seq FROM ledger WHERE subject = 'user:bob'", "DELETE FROM ledger WHERE seq = {seq}", "missing"),
+    # Swap the times of two neighbours that differ.
+    ("SELECT a.seq FROM ledger a JOIN ledger b ON b.seq = a.seq + 1 WHERE a.at < b.at ORDER BY a.seq LIMIT 1",
+     "UPDATE ledger SET at = CASE seq WHEN {seq} THEN (SELECT at FROM ledger WHERE seq = {seq} + 1)"
+     " ELSE (SELECT at FROM ledger WHERE seq = {seq}) END WHERE seq IN ({seq}, {seq} + 1)", "hash mismatch"),
 ])
-def test_tampering_is_caught_at_the_right_seq(new_stack, tamper, seq, problem):
+def test_tampering_is_caught_at_the_right_seq(new_stack, target, tamper, problem):
     s = new_stack()
     auth = token(s, "ada")  # made first: making it later would append to the ledger
     assert s.admin("ledger", "verify").returncode == 0
-    sql(s, tamper)
+    seq = int(sql(s, target))
+    sql(s, tamper.format(seq=seq))
     bad_seq, what = broken_at(s, auth)
     assert bad_seq == seq
     assert problem in what
@@ -182,9 +190,11 @@ def test_ledger_page_shows_integrity_filters_and_escapes(lstack):
     only = lstack.get("/ledger?kind=source.added", headers=cookie)
     assert '"subject">source:sentinel' in only.text and '"subject">user:alice' not in only.text
     assert lstack.get("/ledger?before=zero", headers=cookie).status == 400
-    sql(lstack, "UPDATE ledger SET actor = 'someone-else' WHERE seq = 2")
+    # Spoil mallory's entry: the newest, so on the first page.
+    seq, actor = sql(lstack, "SELECT seq, actor FROM ledger WHERE subject = 'user:mallory'").split("|")
+    sql(lstack, "UPDATE ledger SET actor = 'someone-else' WHERE seq = %s" % seq)
     broken = lstack.get("/ledger", headers=cookie)
-    assert "broken at seq 2" in broken.text
+    assert "broken at seq %s" % seq in broken.text
     assert 'class="entry bad"' in broken.text
-    sql(lstack, "UPDATE ledger SET actor = 'demo' WHERE seq = 2")
+    sql(lstack, "UPDATE ledger SET actor = '%s' WHERE seq = %s" % (actor, seq))
     assert "chain intact" in lstack.get("/ledger", headers=cookie).text
