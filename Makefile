@@ -120,8 +120,9 @@ run: deps
 unit: all $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
+# The bench program is built too, so that a change of core/ cannot leave it behind.
 test: deps
-	@$(SUBMAKE) all $(BUILD)/unit-tests
+	@$(SUBMAKE) all $(BUILD)/unit-tests $(BUILD)/ledger-bench
 	@SAN='$(SAN)' UNIT='$(BUILD)/unit-tests' tests/run
 
 $(BUILD)/ledger-bench: $(BUILD)/tests/bench/ledger_bench.o $(BUILD)/libcore.a
@@ -132,7 +133,8 @@ bench: deps
 	@$(SUBMAKE) all $(BUILD)/ledger-bench
 	@LEDGER_BENCH='$(BUILD)/ledger-bench' tests/bench/run
 
-FORMAT_FILES = $(wildcard core/*.[ch] core/*.cc cgi-bin/*.[ch] worker/*.[ch] admin/*.[ch] tests/unit/*.[ch])
+FORMAT_FILES = $(wildcard core/*.[ch] core/*.cc cgi-bin/*.[ch] worker/*.[ch] admin/*.[ch] tests/unit/*.[ch] \
+	tests/bench/*.c)
 format:
 	clang-format -i $(FORMAT_FILES)
 

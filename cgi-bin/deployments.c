@@ -286,7 +286,7 @@ void api_deployments_report(struct request_ctx *ctx)
     if (id == NULL)
         return;
     if ((db = ctx_db(ctx, &err)) == NULL ||
-        (r = deployment_report(db, id, time_now_ms(), &err)) == NULL) {
+        (r = deployment_report(db, id, time_now_ms(), REPORT_GATES_MAX, &err)) == NULL) {
         reply_gh_error(ctx, &err);
         return;
     }

@@ -229,7 +229,7 @@ void page_deployment(struct request_ctx *ctx)
     if (id == NULL)
         return;
     if ((db = ctx_db(ctx, &err)) == NULL || (d = deployment_get(db, id, now, &err)) == NULL ||
-        (report = deployment_report(db, id, now, &err)) == NULL) {
+        (report = deployment_report(db, id, now, 1, &err)) == NULL) {
         json_decref(d);
         reply_gh_error(ctx, &err);
         return;

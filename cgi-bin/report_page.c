@@ -110,15 +110,15 @@ static void fill_metrics(struct tpl_dict *c, json_t *report, int64_t started, in
     }
 }
 
-static void fill_gates(struct tpl_dict *c, json_t *gates)
+static void fill_gates(struct tpl_dict *c, json_t *gates, json_int_t total)
 {
-    size_t n = json_array_size(gates), first = n > GATES_SHOWN ? n - GATES_SHOWN : 0;
+    size_t n = json_array_size(gates);
 
     if (n == 0)
         tpl_show(c, "NO_GATES");
-    if (first > 0)
-        tpl_set_int(tpl_section(c, "EARLIER"), "COUNT", (long long)first);
-    for (size_t i = first; i < n; i++) {
+    if (total > (json_int_t)n)
+        tpl_set_int(tpl_section(c, "EARLIER"), "COUNT", (long long)(total - (json_int_t)n));
+    for (size_t i = 0; i < n; i++) {
         json_t *g = json_array_get(gates, i), *b;
         struct tpl_dict *row = tpl_section(c, "GATE");
         char blockers[300];
@@ -254,7 +254,7 @@ static void render(struct request_ctx *ctx, const char *id, int status, const ch
     size_t i;
 
     if ((db = ctx_db(ctx, &err)) == NULL ||
-        (report = deployment_report(db, id, now, &err)) == NULL) {
+        (report = deployment_report(db, id, now, GATES_SHOWN, &err)) == NULL) {
         reply_gh_error(ctx, &err);
         return;
     }
@@ -275,7 +275,8 @@ static void render(struct request_ctx *ctx, const char *id, int status, const ch
     tpl_set(c, "ROLLBACK", str(risk, "rollback_complexity"));
     tpl_set(c, "ROLLBACK_WHY", str(risk, "rollback_complexity_reason"));
     fill_metrics(c, report, started, now);
-    fill_gates(c, json_object_get(report, "gates"));
+    fill_gates(c, json_object_get(report, "gates"),
+               json_integer_value(json_object_get(report, "gates_total")));
     fill_triggers(c, report);
     fill_approvals(c, report);
     fill_signoff(ctx, c, report, message, kind);
@@ -367,7 +368,7 @@ void page_report_record(struct request_ctx *ctx)
     if (id == NULL)
         return;
     if ((db = ctx_db(ctx, &err)) == NULL ||
-        (report = deployment_report(db, id, time_now_ms(), &err)) == NULL) {
+        (report = deployment_report(db, id, time_now_ms(), 0, &err)) == NULL) {
         reply_gh_error(ctx, &err);
         return;
     }

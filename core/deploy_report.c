@@ -15,8 +15,7 @@
 
 /* Points in a key metric's chart. */
 #define SERIES_POINTS 48
-/* Decisions and approvals a report lists at most. */
-#define REPORT_GATES_MAX     200
+/* Approvals a report lists at most. */
 #define REPORT_APPROVALS_MAX 50
 
 static const struct criterion *criterion_named(const struct phase *ph, const char *name)
@@ -125,17 +124,18 @@ int deployment_facts(struct db *db, const struct deployment_row *d, int64_t now_
     return rc;
 }
 
-/* Every decision so far, oldest first, each with who asked for it. */
-static json_t *gate_history(struct db *db, const struct deployment_row *d, struct gh_error *err)
+/* The latest limit decisions, oldest first, each with who asked for it; *total counts all. */
+static json_t *gate_history(struct db *db, const struct deployment_row *d, int limit,
+                            int64_t *total, struct gh_error *err)
 {
     static const char sql[] = "SELECT decision_json, evaluated_by, scheduled FROM gate_decisions"
                               " WHERE deployment = :d ORDER BY id DESC LIMIT :n";
+    static const char count_sql[] = "SELECT count(*) FROM gate_decisions WHERE deployment = :d";
     sqlite3_stmt *st = db_prepare(db, sql);
     json_t *list = json_array();
     int rc;
 
-    if (st == NULL ||
-        db_bind(st, BINDS(BIND_INT(":d", d->num), BIND_INT(":n", REPORT_GATES_MAX))) != 0) {
+    if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", d->num), BIND_INT(":n", limit))) != 0) {
         db_reset(st);
         json_decref(list);
         gh_fail(err, GH_INTERNAL, "database error");
@@ -149,6 +149,13 @@ static json_t *gate_history(struct db *db, const struct deployment_row *d, struc
                             json_string((const char *)sqlite3_column_text(st, 1)));
         json_object_set_new(decision, "scheduled", json_boolean(sqlite3_column_int(st, 2)));
         json_array_insert_new(list, 0, decision); /* newest were read first */
+    }
+    db_reset(st);
+    if (rc == SQLITE_DONE && (st = db_prepare(db, count_sql)) != NULL &&
+        db_bind(st, BINDS(BIND_INT(":d", d->num))) == 0 &&
+        (rc = db_step(db, st, err)) == SQLITE_ROW) {
+        *total = sqlite3_column_int64(st, 0);
+        rc = SQLITE_DONE;
     }
     db_reset(st);
     if (rc != SQLITE_DONE) {
@@ -255,7 +262,8 @@ static json_t *summary_json(const struct deployment_row *d, int current, int64_t
         "mission_id", d->mission_id, "generated_at", generated);
 }
 
-json_t *deployment_report(struct db *db, const char *id, int64_t now_ms, struct gh_error *err)
+json_t *deployment_report(struct db *db, const char *id, int64_t now_ms, int gates_limit,
+                          struct gh_error *err)
 {
     struct approval_filter on_mission = {0};
     char next[APPROVAL_CURSOR_LEN];
@@ -263,6 +271,7 @@ json_t *deployment_report(struct db *db, const char *id, int64_t now_ms, struct 
     struct deploy_facts facts;
     struct recommendation_out rec;
     struct risk_out risk;
+    int64_t gates_total = 0;
     json_t *latest = NULL, *fired = NULL, *signoff = NULL, *gates = NULL, *metrics = NULL;
     json_t *approvals = NULL, *report = NULL;
 
@@ -272,7 +281,7 @@ json_t *deployment_report(struct db *db, const char *id, int64_t now_ms, struct 
     if ((latest = deployment_latest_decisions(db, &d, err)) == NULL ||
         (fired = deployment_triggers_fired(db, &d, err)) == NULL ||
         (signoff = deployment_latest_signoff(db, &d, err)) == NULL ||
-        (gates = gate_history(db, &d, err)) == NULL ||
+        (gates = gate_history(db, &d, gates_limit, &gates_total, err)) == NULL ||
         (approvals = approvals_list(db, &on_mission, NULL, REPORT_APPROVALS_MAX, next, err)) ==
             NULL)
         goto out;
@@ -281,11 +290,12 @@ json_t *deployment_report(struct db *db, const char *id, int64_t now_ms, struct 
         goto out;
     deploy_recommend(&facts, &rec);
     deploy_risk(&facts, &risk);
-    report = json_pack("{s:o, s:O, s:O, s:O, s:O, s:o, s:o, s:O, s:o}", "summary",
-                       summary_json(&d, facts.current, now_ms), "key_metrics", metrics, "gates",
-                       gates, "triggers_fired", fired, "approvals", approvals, "risk",
-                       risk_json(&risk), "recommendation", recommendation_json(&rec), "signoff",
-                       signoff, "record", record_json(&d, &facts, signoff));
+    report =
+        json_pack("{s:o, s:O, s:O, s:I, s:O, s:O, s:o, s:o, s:O, s:o}", "summary",
+                  summary_json(&d, facts.current, now_ms), "key_metrics", metrics, "gates", gates,
+                  "gates_total", (json_int_t)gates_total, "triggers_fired", fired, "approvals",
+                  approvals, "risk", risk_json(&risk), "recommendation", recommendation_json(&rec),
+                  "signoff", signoff, "record", record_json(&d, &facts, signoff));
 out:
     deployment_row_free(&d);
     json_decref(latest);

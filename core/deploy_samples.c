@@ -17,11 +17,63 @@
 /* Samples more than this far in the future of their arrival are typos. */
 #define FUTURE_SLACK_MS (24LL * 3600 * 1000)
 
+/*
+ * Read sample i of a batch into s when it is whole and valid: the common
+ * case, taken without building any error text. 0, or -1 to have the slow
+ * path below say what is wrong.
+ */
+static int sample_fast(json_t *obj, int64_t now_ms, struct sample_in *s)
+{
+    json_t *name = json_object_get(obj, "name"), *value = json_object_get(obj, "value");
+    json_t *at = json_object_get(obj, "at");
+    size_t keys = json_object_size(obj);
+
+    if (!json_is_string(name) || !json_is_number(value) || keys != 2u + (at != NULL) ||
+        json_string_length(name) >= sizeof(s->metric) ||
+        !valid_metric_name(json_string_value(name)))
+        return -1;
+    s->value = json_number_value(value);
+    s->at_ms = now_ms;
+    if (at && (!json_is_string(at) || time_parse_rfc3339(json_string_value(at), &s->at_ms) != 0 ||
+               s->at_ms > now_ms + FUTURE_SLACK_MS))
+        return -1;
+    memcpy(s->metric, json_string_value(name), json_string_length(name) + 1);
+    return 0;
+}
+
+/* Say everything that is wrong with sample i (path "samples[i].field"). */
+static void sample_problems(json_t *obj, size_t i, int64_t now_ms, struct field_errors *e)
+{
+    static const char *const sample_fields[] = {"name", "value", "at", NULL};
+    struct field_errors mine = FIELD_ERRORS_INIT;
+    const char *name = NULL, *at = NULL;
+    int64_t at_ms;
+    double value;
+    char prefix[32];
+
+    if (!json_is_object(obj)) {
+        snprintf(prefix, sizeof(prefix), "samples[%zu]", i);
+        field_error(e, prefix, "must be an object");
+        return;
+    }
+    snprintf(prefix, sizeof(prefix), "samples[%zu].", i);
+    json_reject_unknown(obj, sample_fields, &mine);
+    if (json_get_string(obj, "name", 1, 1, 64, &name, &mine) == 1 && !valid_metric_name(name))
+        field_error(&mine, "name", "must match ^[a-z][a-z0-9_.]{0,63}$");
+    json_get_number(obj, "value", 1, &value, &mine);
+    if (json_get_string(obj, "at", 0, 1, 40, &at, &mine) == 1) {
+        if (time_parse_rfc3339(at, &at_ms) != 0)
+            field_error(&mine, "at", "must be an RFC 3339 time");
+        else if (at_ms > now_ms + FUTURE_SLACK_MS)
+            field_error(&mine, "at", "is more than a day in the future");
+    }
+    field_errors_move(&mine, prefix, e);
+}
+
 int samples_parse(json_t *body, int64_t now_ms, struct sample_in **out, size_t *n,
                   struct field_errors *e)
 {
     static const char *const fields[] = {"samples", NULL};
-    static const char *const sample_fields[] = {"name", "value", "at", NULL};
     json_t *list = NULL;
     int before = e->count;
     size_t count;
@@ -37,35 +89,10 @@ int samples_parse(json_t *body, int64_t now_ms, struct sample_in **out, size_t *
         return -1;
     }
     *out = xcalloc(count, sizeof(**out));
-    for (size_t i = 0; i < count && e->count - before < 50; i++) {
-        struct field_errors mine = FIELD_ERRORS_INIT;
-        json_t *obj = json_array_get(list, i);
-        struct sample_in *s = &(*out)[i];
-        const char *name = NULL, *at = NULL;
-        char prefix[32];
-        snprintf(prefix, sizeof(prefix), "samples[%zu].", i);
-        if (!json_is_object(obj)) {
-            snprintf(prefix, sizeof(prefix), "samples[%zu]", i);
-            field_error(e, prefix, "must be an object");
-            continue;
-        }
-        json_reject_unknown(obj, sample_fields, &mine);
-        if (json_get_string(obj, "name", 1, 1, 64, &name, &mine) == 1) {
-            if (!valid_metric_name(name))
-                field_error(&mine, "name", "must match ^[a-z][a-z0-9_.]{0,63}$");
-            else
-                snprintf(s->metric, sizeof(s->metric), "%s", name);
-        }
-        json_get_number(obj, "value", 1, &s->value, &mine);
-        s->at_ms = now_ms;
-        if (json_get_string(obj, "at", 0, 1, 40, &at, &mine) == 1) {
-            if (time_parse_rfc3339(at, &s->at_ms) != 0)
-                field_error(&mine, "at", "must be an RFC 3339 time");
-            else if (s->at_ms > now_ms + FUTURE_SLACK_MS)
-                field_error(&mine, "at", "is more than a day in the future");
-        }
-        field_errors_move(&mine, prefix, e);
-    }
+    /* At most 50 problems: enough to fix a generator, not a flood. */
+    for (size_t i = 0; i < count && e->count - before < 50; i++)
+        if (sample_fast(json_array_get(list, i), now_ms, &(*out)[i]) != 0)
+            sample_problems(json_array_get(list, i), i, now_ms, e);
     if (e->count > before) {
         free(*out);
         *out = NULL;
@@ -80,17 +107,37 @@ int samples_parse(json_t *body, int64_t now_ms, struct sample_in **out, size_t *
 /* A sample with where it goes. */
 struct placed {
     const struct sample_in *s;
-    int phase; /* plan phase index, -1 before the first */
+    int metric; /* the batch's number for its metric name (names sort by it, not by text) */
+    int phase;  /* plan phase index, -1 before the first */
 };
 
 static int by_metric_then_time(const void *a, const void *b)
 {
     const struct placed *x = a, *y = b;
-    int c = strcmp(x->s->metric, y->s->metric);
 
-    if (c)
-        return c;
+    if (x->metric != y->metric)
+        return (x->metric > y->metric) - (x->metric < y->metric);
     return (x->s->at_ms > y->s->at_ms) - (x->s->at_ms < y->s->at_ms);
+}
+
+/*
+ * Number the batch's metric names (a batch names a few dozen at most, so a
+ * list beats a hash), so that sorting compares integers, not strings.
+ */
+static void number_metrics(struct placed *p, size_t n)
+{
+    const char *names[64];
+    int known = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        int k = 0;
+        while (k < known && strcmp(names[k], p[i].s->metric) != 0)
+            k++;
+        if (k == known && known < (int)(sizeof(names) / sizeof(names[0])))
+            names[known++] = p[i].s->metric;
+        /* Past 64 names, each one is its own: still grouped right, only sorted slower. */
+        p[i].metric = k < known ? k : 64 + (int)i;
+    }
 }
 
 static int fold_aggregate(struct db *db, int64_t dep, const char *metric, int phase,
@@ -146,11 +193,12 @@ static int store_samples(struct db *db, const struct deployment_row *d, struct p
     struct agg_state phase_acc = AGG_STATE_INIT, minute_acc = AGG_STATE_INIT;
     int rc = 0;
 
+    number_metrics(p, n);
     qsort(p, n, sizeof(*p), by_metric_then_time);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const struct sample_in *s = p[i].s;
         const struct placed *next = i + 1 < n ? &p[i + 1] : NULL;
-        int same_metric = next && strcmp(next->s->metric, s->metric) == 0;
+        int same_metric = next && next->metric == p[i].metric;
 
         rc = db_run(db, sql, NULL, err,
                     BINDS(BIND_INT(":d", d->num), BIND_TEXT(":m", s->metric),
@@ -170,7 +218,19 @@ static int store_samples(struct db *db, const struct deployment_row *d, struct p
     return rc;
 }
 
-/* SHA-256 of the batch as "metric\tat_ms\tvalue\n" lines in the order sent: the ledger's proof. */
+/* Write v into out as 8 bytes, most significant first. */
+static void put_be64(unsigned char *out, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        out[i] = (unsigned char)(v & 0xff);
+}
+
+/*
+ * SHA-256 of the batch in the order sent, each sample as its metric name,
+ * a NUL, its time in milliseconds and its value's IEEE 754 bits, both as
+ * 8 bytes big-endian: the ledger's proof of exactly what was accepted
+ * (docs/deployments.md shows how to recompute it).
+ */
 static void batch_digest(const struct sample_in *s, size_t n, char out[65])
 {
     crypto_hash_sha256_state st;
@@ -178,10 +238,14 @@ static void batch_digest(const struct sample_in *s, size_t n, char out[65])
 
     crypto_hash_sha256_init(&st);
     for (size_t i = 0; i < n; i++) {
-        char line[160];
-        int len = snprintf(line, sizeof(line), "%s\t%lld\t%.17g\n", s[i].metric,
-                           (long long)s[i].at_ms, s[i].value);
-        crypto_hash_sha256_update(&st, (const unsigned char *)line, (size_t)len);
+        unsigned char rec[CRIT_METRIC_LEN + 16];
+        size_t len = strlen(s[i].metric) + 1;
+        uint64_t bits;
+        memcpy(rec, s[i].metric, len);
+        memcpy(&bits, &s[i].value, sizeof(bits));
+        put_be64(rec + len, (uint64_t)s[i].at_ms);
+        put_be64(rec + len + 8, bits);
+        crypto_hash_sha256_update(&st, rec, len + 16);
     }
     crypto_hash_sha256_final(&st, digest);
     sodium_bin2hex(out, 65, digest, sizeof(digest));
@@ -215,7 +279,7 @@ int deployment_ingest(struct db *db, const struct actor *who, const char *id,
     rc = store_samples(db, &d, placed, n, err);
     /* The metrics the batch names, once each (placed is sorted by metric now). */
     for (size_t i = 0; i < n && json_array_size(metrics) < 64; i++)
-        if (i == 0 || strcmp(placed[i].s->metric, placed[i - 1].s->metric) != 0)
+        if (i == 0 || placed[i].metric != placed[i - 1].metric)
             json_array_append_new(metrics, json_string(placed[i].s->metric));
     if (rc == 0) {
         batch_digest(samples, n, digest);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "deploy_store.h"
+#include "group_commit.h"
 #include "events.h"
 #include "log.h"
 #include "timeutil.h"
@@ -145,26 +146,30 @@ json_t *deployment_ref_json(const struct deployment_row *d, const char *public_u
 json_t *deployment_latest_decisions(struct db *db, const struct deployment_row *d,
                                     struct gh_error *err)
 {
-    static const char sql[] =
-        "SELECT phase, decision_json FROM gate_decisions WHERE id IN"
-        " (SELECT max(id) FROM gate_decisions WHERE deployment = :d GROUP BY phase)";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    /* One index seek per phase: decisions pile up (automation may evaluate every minute). */
+    static const char sql[] = "SELECT decision_json FROM gate_decisions"
+                              " WHERE deployment = :d AND phase = :p ORDER BY id DESC LIMIT 1";
     json_t *by_phase = json_object();
-    int rc;
+    int rc = SQLITE_DONE;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", d->num))) != 0) {
+    for (size_t i = 0; i < d->plan.nphases && (rc == SQLITE_DONE || rc == SQLITE_ROW); i++) {
+        sqlite3_stmt *st = db_prepare(db, sql);
+        if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", d->num),
+                                            BIND_TEXT(":p", d->plan.phases[i].id))) != 0) {
+            db_reset(st);
+            json_decref(by_phase);
+            gh_fail(err, GH_INTERNAL, "database error");
+            return NULL;
+        }
+        rc = db_step(db, st, err);
+        if (rc == SQLITE_ROW) {
+            json_t *decision = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+            if (decision)
+                json_object_set_new(by_phase, d->plan.phases[i].id, decision);
+        }
         db_reset(st);
-        json_decref(by_phase);
-        gh_fail(err, GH_INTERNAL, "database error");
-        return NULL;
     }
-    while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
-        json_t *decision = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
-        if (decision)
-            json_object_set_new(by_phase, (const char *)sqlite3_column_text(st, 0), decision);
-    }
-    db_reset(st);
-    if (rc != SQLITE_DONE) {
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
         json_decref(by_phase);
         return NULL;
     }
@@ -532,72 +537,71 @@ static json_t *decide(struct db *db, const struct deployment_row *d, int i, int6
                      criteria);
 }
 
-/* Evaluate and record phase i of d (loaded inside the caller's write transaction). */
-static int evaluate_locked(struct db *db, const struct actor *who, const struct deployment_row *d,
-                           int i, int scheduled, json_t **decision, struct gh_error *err)
+/* What recording a decision needs; the work of one group-committed write. */
+struct decision_work {
+    const struct actor *who;
+    const struct deployment_row *d;
+    int phase;        /* the plan phase decided */
+    int scheduled;    /* the worker's one evaluation of it */
+    json_t *decision; /* the Decision (borrowed) */
+};
+
+static int record_decision(struct db *db, void *arg, struct gh_error *err)
 {
     static const char sql[] =
         "INSERT INTO gate_decisions (deployment, phase, proceed, evaluated_at, evaluated_ms,"
         " evaluated_by, scheduled, decision_json) VALUES (:d, :phase, :proceed, :at, :ms, :by,"
         " :scheduled, :json)";
-    json_t *dec = decide(db, d, i, who->now_ms, err);
-    char *text;
+    const struct decision_work *w = arg;
+    char *text = json_dumps(w->decision, JSON_COMPACT | JSON_REALS);
     int rc;
 
-    if (dec == NULL)
-        return -1;
-    text = json_dumps(dec, JSON_COMPACT | JSON_REALS);
-    rc = db_run(db, sql, NULL, err,
-                BINDS(BIND_INT(":d", d->num), BIND_TEXT(":phase", d->plan.phases[i].id),
-                      BIND_INT(":proceed", json_is_true(json_object_get(dec, "proceed"))),
-                      BIND_TEXT(":at", json_string_value(json_object_get(dec, "evaluated_at"))),
-                      BIND_INT(":ms", who->now_ms), BIND_TEXT(":by", who->username),
-                      BIND_INT(":scheduled", scheduled), BIND_TEXT(":json", text)));
+    if (text == NULL)
+        return gh_fail(err, GH_INTERNAL, "the decision does not serialise");
+    rc = db_run(
+        db, sql, NULL, err,
+        BINDS(BIND_INT(":d", w->d->num), BIND_TEXT(":phase", w->d->plan.phases[w->phase].id),
+              BIND_INT(":proceed", json_is_true(json_object_get(w->decision, "proceed"))),
+              BIND_TEXT(":at", json_string_value(json_object_get(w->decision, "evaluated_at"))),
+              BIND_INT(":ms", w->who->now_ms), BIND_TEXT(":by", w->who->username),
+              BIND_INT(":scheduled", w->scheduled), BIND_TEXT(":json", text)));
     free(text);
     if (rc == 0)
-        rc = record_deployment_event(db, who, d, "gate.evaluated", "decision", dec, NULL, err);
-    if (rc != 0) {
-        json_decref(dec);
-        return -1;
-    }
-    *decision = dec;
-    return 0;
+        rc = record_deployment_event(db, w->who, w->d, "gate.evaluated", "decision", w->decision,
+                                     NULL, err);
+    return rc;
 }
 
 int gate_evaluate(struct db *db, const struct actor *who, const char *id, const char *phase,
                   int scheduled, json_t **decision, struct gh_error *err)
 {
     struct deployment_row d;
-    int current, i, rc;
+    struct decision_work w = {who, &d, 0, scheduled, NULL};
+    int current, rc;
 
     *decision = NULL;
-    if (db_begin_write(db, err) != 0)
-        return -1;
+    /* Judge first, reading as anyone may; then record in a transaction shared
+       with whatever else waits to commit. The write lock is held for the
+       writes alone, never for the reads of the samples. */
     rc = deployment_load(db, id, &d, err);
     if (rc != 0)
         goto out;
     current = deployment_phase_at(&d, who->now_ms);
-    i = phase ? plan_phase_index(&d.plan, phase) : current;
-    if (phase && i < 0)
+    w.phase = phase ? plan_phase_index(&d.plan, phase) : current;
+    if (phase && w.phase < 0)
         rc = gh_fail(err, GH_INVALID, "plan %s has no phase '%s'", d.plan.name, phase);
-    else if (i < 0)
+    else if (w.phase < 0)
         rc = gh_fail(err, GH_CONFLICT, "deployment %s has not reached its first phase yet", id);
-    else if (i > current)
-        rc = gh_fail(err, GH_CONFLICT, "phase %s has not begun yet", d.plan.phases[i].id);
-    else
-        rc = evaluate_locked(db, who, &d, i, scheduled, decision, err);
+    else if (w.phase > current)
+        rc = gh_fail(err, GH_CONFLICT, "phase %s has not begun yet", d.plan.phases[w.phase].id);
+    else if ((w.decision = decide(db, &d, w.phase, who->now_ms, err)) == NULL)
+        rc = -1;
+    else if ((rc = db_write_grouped(db, record_decision, &w, err)) == 0)
+        *decision = json_incref(w.decision);
 out:
+    json_decref(w.decision);
     deployment_row_free(&d);
-    if (rc != 0) {
-        db_rollback(db);
-        return -1;
-    }
-    if (db_commit(db, err) != 0) {
-        json_decref(*decision);
-        *decision = NULL;
-        return -1;
-    }
-    return 0;
+    return rc == 0 ? 0 : -1;
 }
 
 /* Whether phase of deployment num has had its scheduled evaluation. */

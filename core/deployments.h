@@ -104,8 +104,10 @@ int deployment_ingest(struct db *db, const struct actor *who, const char *id,
 
 /*
  * Evaluate the gate of phase (NULL: the current one) at who->now_ms and
- * record the decision (gate.evaluated: event, ledger, webhook). scheduled
- * marks the worker's one evaluation of a phase when its time arrives.
+ * record the decision (gate.evaluated: event, ledger, webhook). The
+ * samples are read before the write lock is taken, and the decision is
+ * recorded by group commit (never call this inside a write transaction).
+ * scheduled marks the worker's one evaluation of a phase, when it ends.
  * *decision receives the Decision of API.md. A phase that has not begun,
  * or a deployment before its first phase, is GH_CONFLICT; an unknown
  * phase GH_INVALID.
@@ -145,9 +147,14 @@ int deployment_signoff(struct db *db, const struct actor *who, const char *id, c
 
 /*
  * The executive decision report as API.md's JSON: summary, key_metrics
- * (with a series per metric for the charts), gates, triggers_fired,
- * approvals, risk, recommendation, signoff and record. GH_NOT_FOUND.
+ * (with a series per metric for the charts), gates (the latest
+ * gates_limit decisions, oldest first; "gates_total" counts them all),
+ * triggers_fired, approvals, risk, recommendation, signoff and record.
+ * GH_NOT_FOUND.
  */
-json_t *deployment_report(struct db *db, const char *id, int64_t now_ms, struct gh_error *err);
+json_t *deployment_report(struct db *db, const char *id, int64_t now_ms, int gates_limit,
+                          struct gh_error *err);
+/* The gate history the API's report lists at most. */
+#define REPORT_GATES_MAX 200
 
 #endif

@@ -274,6 +274,7 @@ const struct migration migrations[] = {
      "  decision_json TEXT NOT NULL"
      ") STRICT;"
      "CREATE INDEX gate_decisions_by_phase ON gate_decisions(deployment, phase, id);"
+     "CREATE INDEX gate_decisions_by_deployment ON gate_decisions(deployment, id);"
      "CREATE UNIQUE INDEX gate_decisions_scheduled ON gate_decisions(deployment, phase)"
      " WHERE scheduled = 1;"
      "CREATE TABLE deployment_triggers_fired ("

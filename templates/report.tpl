@@ -32,7 +32,7 @@
   <h2 id="gates-title">Gate history</h2>
   {{#NO_GATES}}<p class="hint">No gate evaluated yet.</p>{{/NO_GATES}}
   <ol class="compact">{{#GATE}}<li class="{{#PROCEEDS}}pass{{/PROCEEDS}}{{#BLOCKED}}fail{{/BLOCKED}}"><time datetime="{{AT}}" title="{{AT}} UTC">{{AT_SHORT}}</time> <strong>{{PHASE}}</strong> {{#PROCEEDS}}proceeds{{/PROCEEDS}}{{#BLOCKED}}blocked by {{BLOCKERS}}{{/BLOCKED}} <span class="hint">({{MET}}/{{TOTAL}}, {{BY}})</span></li>{{/GATE}}</ol>
-  {{#EARLIER}}<p class="hint">{{COUNT}} earlier evaluations are in the JSON report.</p>{{/EARLIER}}
+  {{#EARLIER}}<p class="hint">and {{COUNT}} earlier evaluations (the JSON report lists the last 200).</p>{{/EARLIER}}
 </section>
 <section class="triggers" aria-labelledby="triggers-title">
   <h2 id="triggers-title">Rollback triggers</h2>

@@ -57,18 +57,21 @@ int main(int argc, char **argv)
     t0 = time_mono_ns();
     for (long i = 0; i < appends; i++)
         if (db_begin_write(&db, &err) != 0 ||
-            ledger_append(&db, "bench", "bench.entry", "subject", payload, NULL, &err) != 0 ||
+            ledger_append(&db, time_now_ms(), "bench", "bench.entry", "subject", payload, NULL,
+                          &err) != 0 ||
             db_commit(&db, &err) != 0)
             die("append", &err);
     s = (double)(time_mono_ns() - t0) / 1e9;
-    printf("ledger appends: %ld in %.2f s = %.0f entries/s (one transaction each, synchronous=FULL)\n",
-           appends, s, (double)appends / s);
+    printf(
+        "ledger appends: %ld in %.2f s = %.0f entries/s (one transaction each, synchronous=FULL)\n",
+        appends, s, (double)appends / s);
 
     for (long done = appends; done < total;) {
         if (db_begin_write(&db, &err) != 0)
             die("fill", &err);
         for (int k = 0; k < 20000 && done < total; k++, done++)
-            if (ledger_append(&db, "bench", "bench.entry", "subject", payload, NULL, &err) != 0)
+            if (ledger_append(&db, time_now_ms(), "bench", "bench.entry", "subject", payload, NULL,
+                              &err) != 0)
                 die("fill", &err);
         if (db_commit(&db, &err) != 0)
             die("fill", &err);

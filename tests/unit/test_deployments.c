@@ -460,7 +460,7 @@ static void triggers_fire_once_sustained(void)
     CHECK_INT(count(&db, "SELECT count(*) FROM gate_decisions WHERE scheduled = 1"), 3);
 
     /* The report recommends the rollback and says why. */
-    dep = deployment_report(&db, "dep-4", worker.now_ms, &err);
+    dep = deployment_report(&db, "dep-4", worker.now_ms, REPORT_GATES_MAX, &err);
     CHECK(dep != NULL);
     CHECK_STR(
         json_string_value(json_object_get(json_object_get(dep, "recommendation"), "decision")),
