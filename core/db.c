@@ -160,9 +160,12 @@ fail:
 
 void db_close(struct db *db)
 {
-    for (int i = 0; i < db->ncache; i++)
-        sqlite3_finalize(db->cache[i].stmt);
-    db->ncache = 0;
+    for (size_t i = 0; i < db->cache_size; i++)
+        if (db->cache[i].sql)
+            sqlite3_finalize(db->cache[i].stmt);
+    free(db->cache);
+    db->cache = NULL;
+    db->cache_size = db->ncache = 0;
     if (db->conn)
         sqlite3_close(db->conn);
     db->conn = NULL;
@@ -176,24 +179,48 @@ void db_close(struct db *db)
     db->path = NULL;
 }
 
+/* The slot of sql in a table of size slots: its own, or the free one where it would go. */
+static size_t cache_slot(const struct db_cached *cache, size_t size, const char *sql)
+{
+    size_t i = ((uintptr_t)sql >> 3) * 0x9E3779B97F4A7C15ull & (size - 1);
+
+    while (cache[i].sql && cache[i].sql != sql)
+        i = (i + 1) & (size - 1);
+    return i;
+}
+
+/* Double the table (at half full, so probes stay short). */
+static void cache_grow(struct db *db)
+{
+    size_t size = db->cache_size ? db->cache_size * 2 : 128;
+    struct db_cached *bigger = xcalloc(size, sizeof(*bigger));
+
+    for (size_t i = 0; i < db->cache_size; i++)
+        if (db->cache[i].sql)
+            bigger[cache_slot(bigger, size, db->cache[i].sql)] = db->cache[i];
+    free(db->cache);
+    db->cache = bigger;
+    db->cache_size = size;
+}
+
 sqlite3_stmt *db_prepare(struct db *db, const char *sql)
 {
     sqlite3_stmt *stmt = NULL;
+    size_t slot;
     int rc;
 
-    for (int i = 0; i < db->ncache; i++)
-        if (db->cache[i].sql == sql)
-            return db->cache[i].stmt;
-    if (db->ncache == DB_STMT_CACHE)
-        fatal("more than %d distinct statements on one connection; raise DB_STMT_CACHE",
-              DB_STMT_CACHE);
+    if (db->cache && db->cache[slot = cache_slot(db->cache, db->cache_size, sql)].sql)
+        return db->cache[slot].stmt;
     rc = sqlite3_prepare_v3(db->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
     if (rc != SQLITE_OK) {
         log_sql_error(db, "prepare failed", sql, rc);
         return NULL;
     }
-    db->cache[db->ncache].sql = sql;
-    db->cache[db->ncache].stmt = stmt;
+    if (2 * (db->ncache + 1) > db->cache_size)
+        cache_grow(db);
+    slot = cache_slot(db->cache, db->cache_size, sql);
+    db->cache[slot].sql = sql;
+    db->cache[slot].stmt = stmt;
     db->ncache++;
     return stmt;
 }

@@ -30,11 +30,15 @@
 
 #include "error.h"
 
-/* How many distinct hot statements one connection keeps prepared. */
-#define DB_STMT_CACHE 64
-
+/*
+ * Prepared statements, kept for the connection's life: a request thread's
+ * connection meets every statement of the program sooner or later (well
+ * over a hundred), so the table grows as they come instead of having a
+ * limit a new feature could cross at run time. Keyed by the address of
+ * the statement's text (a literal).
+ */
 struct db_cached {
-    const char *sql;    /* the statement text, compared by address first */
+    const char *sql;    /* the statement text (NULL: a free slot) */
     sqlite3_stmt *stmt; /* prepared once, reset after each use */
 };
 
@@ -53,8 +57,9 @@ struct db {
     int wal_pages;              /* WAL size after the last commit, in pages */
     int checkpoint_after;       /* checkpoint once wal_pages reaches this */
     int in_write;               /* inside db_begin_write .. commit/rollback */
-    struct db_cached cache[DB_STMT_CACHE]; /* hot statements */
-    int ncache;                            /* entries in use in cache */
+    struct db_cached *cache;    /* open addressing by the text's address; NULL until the first */
+    size_t cache_size;          /* slots in cache, a power of two */
+    size_t ncache;              /* slots in use */
 };
 
 struct db_options {

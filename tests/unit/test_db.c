@@ -327,7 +327,33 @@ static void writer_waits_for_a_process(void)
     writer_waits_for_holder(1);
 }
 
+/* More distinct statements than any fixed cache would hold: each prepared once, found again. */
+static void the_statement_cache_has_no_limit(void)
+{
+    static char texts[600][32];
+    sqlite3_stmt *first[600];
+    struct db db;
+
+    CHECK_INT(open_db(&db, 1000), 0);
+    for (int i = 0; i < 600; i++) {
+        snprintf(texts[i], sizeof(texts[i]), "SELECT %d", i);
+        first[i] = db_prepare(&db, texts[i]);
+        CHECK(first[i] != NULL);
+    }
+    CHECK_INT(db.ncache, 600);
+    for (int i = 0; i < 600; i++) {
+        sqlite3_stmt *again = db_prepare(&db, texts[i]);
+        CHECK(again == first[i]);
+        CHECK_INT(sqlite3_step(again), SQLITE_ROW);
+        CHECK_INT(sqlite3_column_int(again, 0), i);
+        db_reset(again);
+    }
+    CHECK_INT(db.ncache, 600);
+    db_close(&db);
+}
+
 const struct unit_test db_tests[] = {
+    {"db: the statement cache grows without a limit", the_statement_cache_has_no_limit},
     {"db: migrations apply once", migrations_apply_once},
     {"db: a missing database is unavailable", a_missing_database_is_unavailable},
     {"db: WAL, FULL sync, foreign keys, no mmap, defensive", connections_are_configured},
