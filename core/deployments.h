@@ -35,9 +35,7 @@
 #include "deploy_rules.h"
 #include "json.h"
 #include "plans.h"
-
-/* The most samples one POST may carry. */
-#define SAMPLES_MAX 5000
+#include "samples.h"
 
 /* A deployment as filed, after validation. Strings are borrowed. */
 struct deployment_input {
@@ -78,21 +76,6 @@ json_t *deployment_get(struct db *db, const char *id, int64_t now_ms, struct gh_
  */
 json_t *deployments_list(struct db *db, const char *status, const char *cursor, int limit,
                          int64_t now_ms, char next[DEPLOYMENT_CURSOR_LEN], struct gh_error *err);
-
-/* One metric sample as posted. */
-struct sample_in {
-    char metric[CRIT_METRIC_LEN]; /* valid_metric_name() */
-    int64_t at_ms;                /* when it was measured (arrival when not said) */
-    double value;                 /* finite */
-};
-
-/*
- * Read {"samples": [{"name", "value", "at"}, ...]} (1..SAMPLES_MAX); every
- * problem names its sample ("samples[12].value"). *out (caller frees)
- * receives them in the order sent. Returns 0 when valid.
- */
-int samples_parse(json_t *body, int64_t now_ms, struct sample_in **out, size_t *n,
-                  struct field_errors *e);
 
 /*
  * Store samples for deployment id in one transaction, with the running

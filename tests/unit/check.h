@@ -54,6 +54,7 @@ void check_fail(const char *file, int line, const char *fmt, ...)
 extern const struct unit_test approval_tests[];
 extern const struct unit_test arena_buf_tests[];
 extern const struct unit_test config_tests[];
+extern const struct unit_test contract_tests[];
 extern const struct unit_test criteria_tests[];
 extern const struct unit_test crypto_tests[];
 extern const struct unit_test db_tests[];
