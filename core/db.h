@@ -30,8 +30,13 @@
 
 #include "error.h"
 
-/* How many distinct hot statements one connection keeps prepared. */
-#define DB_STMT_CACHE 64
+/*
+ * How many distinct statements one connection keeps prepared. A request
+ * thread's connection serves every route over its life, so this must
+ * exceed every statement the program has (about 130 with freezes); going
+ * past it stops the process.
+ */
+#define DB_STMT_CACHE 256
 
 struct db_cached {
     const char *sql;    /* the statement text, compared by address first */
