@@ -681,6 +681,37 @@ done:
     return rc;
 }
 
+int freeze_create_over_root(struct db *db, const struct config *cfg, const struct freeze_actor *who,
+                            const struct freeze_input *in, scan_progress_fn progress,
+                            void *progress_arg, json_t **out, int *created, struct gh_error *err)
+{
+    struct freeze_input walked = *in;
+    struct scan_root root;
+    const char *path = config_freeze_root(cfg, in->root);
+    int rc;
+
+    *out = NULL;
+    *created = 0;
+    if (path == NULL)
+        return gh_fail(err, GH_INVALID, "the configuration names no root '%s' (freeze_root.%s)",
+                       in->root ? in->root : "", in->root ? in->root : "NAME");
+    if (scan_root_open(&root, path, err) != 0)
+        return -1;
+    root.progress = progress;
+    root.progress_arg = progress_arg;
+    rc = scan_tree(&root, in->include, in->ninclude, &walked.artifacts, &walked.nartifacts, err);
+    scan_root_close(&root);
+    if (rc != 0)
+        return -1;
+    if (walked.nartifacts == 0)
+        rc = gh_fail(err, GH_INVALID, "no file under %s is taken by %s", path,
+                     in->ninclude ? "the --include globs" : "the walk");
+    else
+        rc = freeze_create(db, who, &walked, out, created, err);
+    scan_artifacts_free(walked.artifacts, walked.nartifacts);
+    return rc;
+}
+
 int freeze_lift(struct db *db, const struct freeze_actor *who, const char *name, json_t **out,
                 struct gh_error *err)
 {

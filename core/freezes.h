@@ -80,6 +80,18 @@ void manifest_digest(const struct artifact *a, size_t n, unsigned char out[SHA25
 int freeze_create(struct db *db, const struct freeze_actor *who, const struct freeze_input *in,
                   json_t **out, int *created, struct gh_error *err);
 
+/*
+ * Create freeze in->name from the files under the configured root
+ * in->root: walk it with in->include, hash every file, and create the
+ * freeze with that manifest (in->artifacts is ignored). A root missing from
+ * the configuration is GH_INVALID; a link out of the root, or a name that
+ * is not printable UTF-8, among the files the globs take is GH_INVALID
+ * naming it; no file at all is GH_INVALID. Otherwise as freeze_create().
+ */
+int freeze_create_over_root(struct db *db, const struct config *cfg, const struct freeze_actor *who,
+                            const struct freeze_input *in, scan_progress_fn progress,
+                            void *progress_arg, json_t **out, int *created, struct gh_error *err);
+
 /* The freeze object; GH_NOT_FOUND. */
 json_t *freeze_get(struct db *db, const char *name, int64_t now_ms, struct gh_error *err);
 /* A page of freezes, newest first. A cursor this API did not give out is GH_INVALID. */
