@@ -76,6 +76,8 @@ void page_freezes(struct request_ctx *ctx)
         tpl_set(row, "NAME", str(f, "name"));
         tpl_set(row, "STATE", str(f, "state"));
         tpl_set_int(row, "ARTIFACTS", num(f, "artifact_count"));
+        if (num(f, "artifact_count") != 1)
+            tpl_show(row, "ARTIFACTS_PLURAL");
         if (json_is_object(check)) {
             age(str(check, "checked_at"), now, span);
             tpl_set(tpl_section(row, "CHECKED"), "AGO", span);

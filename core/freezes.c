@@ -558,15 +558,19 @@ static void page_url(struct buf *out, const char *public_url, const char *name)
     buf_printf(out, "%.*s/freezes/%s", (int)base, public_url, name);
 }
 
-/* Record a Gatehouse event about freeze name (no mission): event, ledger, webhooks. */
+/*
+ * Record a Gatehouse event about freeze name (no mission): the event, its
+ * ledger entry, and webhooks carrying payload itself, the object it
+ * concerns (API.md: "other events carry the object they concern").
+ */
 static int freeze_event(struct db *db, const struct freeze_actor *who, const char *type,
                         const char *name, json_t *payload, struct gh_error *err)
 {
     char subject[80];
 
     snprintf(subject, sizeof(subject), "freeze:%s", name);
-    return record_event(db, who->now_ms, who->username, type, NULL, subject, subject, payload, NULL,
-                        err);
+    return record_event(db, who->now_ms, who->username, type, NULL, subject, subject, payload,
+                        payload, err);
 }
 
 int freeze_create(struct db *db, const struct freeze_actor *who, const struct freeze_input *in,
