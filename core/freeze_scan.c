@@ -515,7 +515,8 @@ int scan_walk(struct scan_root *r, const char *const *include, size_t ninclude, 
         scan_list_free(out);
         return -1;
     }
-    qsort(out->items, out->count, sizeof(*out->items), entry_cmp);
+    if (out->count > 1) /* an empty walk has no array to sort */
+        qsort(out->items, out->count, sizeof(*out->items), entry_cmp);
     return 0;
 }
 
