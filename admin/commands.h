@@ -38,6 +38,12 @@ int cmd_token_revoke(const char *config_path, int argc, char **argv);
 int cmd_source_add(const char *config_path, int argc, char **argv);
 /* webhooks.c */
 int cmd_webhook_add(const char *config_path, int argc, char **argv);
+/* freezes.c */
+int cmd_freeze_create(const char *config_path, int argc, char **argv);
+int cmd_freeze_list(const char *config_path, int argc, char **argv);
+int cmd_freeze_show(const char *config_path, int argc, char **argv);
+int cmd_freeze_verify(const char *config_path, int argc, char **argv);
+int cmd_freeze_lift(const char *config_path, int argc, char **argv);
 /* ledger.c */
 int cmd_ledger_verify(const char *config_path, int argc, char **argv);
 int cmd_ledger_export(const char *config_path, int argc, char **argv);

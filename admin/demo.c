@@ -3,16 +3,25 @@
  * users, one per role plus a second approver, with fresh random passwords
  * printed once; a mission with approval requests in every state, two of
  * them waiting, so that the first look at the approval pages has
- * something to decide; and a deployment on the sample plan begun 30 hours
- * ago (demo_deployment.c), when that plan is stored.
+ * something to decide; when the configuration names a freeze root
+ * "release" (make run's does), ten small files named like a release's
+ * critical artifacts in it and the freeze v0.02-final over them, verified
+ * intact, whose window ended yesterday (no window is in effect now, so
+ * the demo's approvals follow the ordinary tier rules); and a deployment
+ * on the sample plan begun 30 hours ago (demo_deployment.c).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "../core/approvals.h"
 #include "../core/crypto.h"
 #include "../core/events.h"
+#include "../core/freezes.h"
 #include "../core/timeutil.h"
 #include "../core/users.h"
 #include "../core/plans.h"
@@ -130,6 +139,102 @@ static int demo_approvals(struct db *db, const char *public_url, struct gh_error
     return waiting;
 }
 
+/* The demo release: paths under the root "release", and their content. */
+static const struct {
+    const char *path, *content;
+} demo_files[] = {
+    {"docs/_generated/META_REGISTRY.json",
+     "{\"registry\": \"gatehouse-demo\", \"version\": \"0.02\", \"services\": "
+     "[\"payments-api\", \"checkout-web\", \"search-api\"]}\n"},
+    {"schemas/approval.schema.json",
+     "{\"$id\": \"approval\", \"type\": \"object\", \"required\": [\"action_type\", "
+     "\"target\", \"tier\"]}\n"},
+    {"schemas/event.schema.json",
+     "{\"$id\": \"event\", \"type\": \"object\", \"required\": [\"id\", \"type\"]}\n"},
+    {"schemas/decision.schema.json",
+     "{\"$id\": \"decision\", \"type\": \"object\", \"required\": [\"proceed\", "
+     "\"criteria_met\"]}\n"},
+    {"contracts/payments-api.contract.json",
+     "{\"service\": \"payments-api\", \"error_rate\": {\"op\": \"<\", \"threshold\": "
+     "0.01}}\n"},
+    {"contracts/checkout-web.contract.json",
+     "{\"service\": \"checkout-web\", \"p99_ms\": {\"op\": \"<\", \"threshold\": 400}}\n"},
+    {"migrations/0142_orders_by_customer.sql",
+     "CREATE INDEX orders_by_customer ON orders(customer_id, created_at);\n"},
+    {"config/feature-flags.json", "{\"new_checkout\": false, \"search_v2\": true}\n"},
+    {"CHANGELOG.md", "# Changelog\n\n## 0.02 (final)\n\n- Safety tags for payments-api.\n"
+                     "- Faster checkout under load.\n"},
+    {"RELEASE_NOTES.md", "# Release 0.02\n\nFrozen for the T+72h rollout; change nothing "
+                         "without break-glass.\n"},
+};
+
+/* Write path (under dir) with content unless it exists; parents made. -1 with errno. */
+static int write_new(const char *dir, const char *path, const char *content)
+{
+    char full[4200];
+    size_t n = strlen(content);
+    int fd;
+
+    snprintf(full, sizeof(full), "%s/%s", dir, path);
+    for (char *s = full + strlen(dir) + 1; (s = strchr(s, '/')) != NULL; s++) {
+        *s = '\0';
+        if (mkdir(full, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *s = '/';
+    }
+    fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return errno == EEXIST ? 0 : -1;
+    if (write(fd, content, n) != (ssize_t)n) {
+        close(fd);
+        return -1;
+    }
+    return close(fd);
+}
+
+/*
+ * The demo release and its freeze, made and verified at at_ms (the story's
+ * start), its window ending a day before now: 1 made, 0 skipped (no root
+ * "release"), -1 failed.
+ */
+static int demo_freeze(struct db *db, const struct config *cfg, int64_t at_ms, int64_t now,
+                       struct gh_error *err)
+{
+    const char *dir = config_freeze_root(cfg, "release");
+    struct freeze_actor demo = {"demo", cfg->public_url, at_ms};
+    struct freeze_input in = {"v0.02-final",
+                              "Release 0.02: the registry, schemas, contracts and changelog the "
+                              "T+72h rollout ships with",
+                              "release",
+                              1,
+                              NULL,
+                              0,
+                              {1, now - 3 * 86400000LL, now - 86400000LL, 0},
+                              NULL,
+                              0};
+    json_t *f = NULL, *check = NULL;
+    int created;
+
+    if (dir == NULL)
+        return 0;
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return gh_fail(err, GH_INTERNAL, "cannot make %s: %s", dir, strerror(errno));
+    for (size_t i = 0; i < sizeof(demo_files) / sizeof(demo_files[0]); i++)
+        if (write_new(dir, demo_files[i].path, demo_files[i].content) != 0)
+            return gh_fail(err, GH_INTERNAL, "cannot write %s in %s: %s", demo_files[i].path, dir,
+                           strerror(errno));
+    if (freeze_create_over_root(db, cfg, &demo, &in, NULL, NULL, &f, &created, err) != 0)
+        return -1;
+    json_decref(f);
+    if (freeze_verify(db, cfg, &demo, "cli", in.name, NULL, NULL, &check, err) != 0)
+        return -1;
+    printf("demo freeze v0.02-final over %zu files in %s: %s\n",
+           sizeof(demo_files) / sizeof(demo_files[0]), dir,
+           json_string_value(json_object_get(check, "state")));
+    json_decref(check);
+    return 1;
+}
+
 /* Store the plan in file at the story's clock (at_ms); NULL file: use the stored t4-72h. */
 static json_t *demo_plan(struct db *db, const char *file, int64_t at_ms, struct gh_error *err)
 {
@@ -222,6 +327,9 @@ int cmd_demo(const char *config_path, int argc, char **argv)
     }
     now = time_now_ms();
     until = now - (int64_t)(demo_requests[0].minutes_ago + 1) * 60000;
+    /* A release is frozen, then rolled out: the freeze opens the story. */
+    if (demo_freeze(&db, &cfg, now - DEMO_DEPLOYMENT_AGE_MS - 40 * 60000, now, &err) < 0)
+        goto fail;
     plan = demo_plan(&db, plan_file, now - DEMO_DEPLOYMENT_AGE_MS - 20 * 60000, &err);
     if (plan == NULL && plan_file)
         goto fail;

@@ -34,6 +34,18 @@ static const struct command commands[] = {
      cmd_source_add},
     {"webhook", "add", "URL --events T[,T...] [--description TEXT] [--json]",
      "subscribe a receiver; print its id and secret (once)", cmd_webhook_add},
+    {"freeze", "create",
+     "NAME --root ROOT [--include GLOB...] [--description TEXT] [--starts-at T --ends-at T] "
+     "[--open] [--json]",
+     "hash the files under a configured root into a freeze (a closed set unless --open)",
+     cmd_freeze_create},
+    {"freeze", "list", "[--json]", "list freezes, their state and window", cmd_freeze_list},
+    {"freeze", "show", "NAME [--json]", "a freeze, its last check and standing violations",
+     cmd_freeze_show},
+    {"freeze", "verify", "NAME [--json]",
+     "re-hash a freeze under its root now and record the check; exit 1 when violated",
+     cmd_freeze_verify},
+    {"freeze", "lift", "NAME [--json]", "end a freeze's window now", cmd_freeze_lift},
     {"ledger", "verify", "[--json]",
      "check the chain and its signed checkpoints; exit 1 naming the first bad entry",
      cmd_ledger_verify},
@@ -54,7 +66,7 @@ static void usage(FILE *to)
 {
     fprintf(to, "usage: gatehouse [--config FILE] COMMAND [ARGS...]\n\ncommands:\n");
     for (size_t i = 0; i < ncommands; i++) {
-        char words[128];
+        char words[256];
         snprintf(words, sizeof(words), "%s%s%s %s", commands[i].group, commands[i].name ? " " : "",
                  commands[i].name ? commands[i].name : "", commands[i].usage);
         if (strlen(words) > 36)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/freezes.h"
 #include "../core/timeutil.h"
 #include "approvals.h"
 
@@ -213,6 +214,37 @@ static void needs_text(const struct approval_facts *f, char *out, size_t size)
     if (n.break_glass)
         snprintf(out + strlen(out), size - strlen(out), "%sa break-glass vote from an executive",
                  out[0] ? ", and " : "");
+}
+
+/*
+ * Why a pending request needs break-glass, and whose vote it still lacks:
+ * the freezes in effect (from the banner, cached), or that none is any
+ * more and the requirement goes at the next vote or worker run.
+ */
+static void fill_break_glass(struct db *db, struct tpl_dict *content,
+                             const struct approval_facts *f, int64_t now_ms)
+{
+    struct freeze_banner b;
+    struct approval_needs n;
+    struct tpl_dict *d;
+    struct buf names = BUF_INIT;
+
+    if (f->status != APPROVAL_PENDING || !f->break_glass_required)
+        return;
+    d = tpl_section(content, "BREAK_GLASS_NOTICE");
+    if (freeze_banner_get(db, now_ms, &b) != 0 || b.count == 0) {
+        tpl_show(d, "ENDED");
+        return;
+    }
+    for (int i = 0; i < b.count && i < FREEZE_BANNER_SHOWN; i++)
+        buf_printf(&names, "%s%s", i ? ", " : "", b.names[i]);
+    if (b.count > FREEZE_BANNER_SHOWN)
+        buf_printf(&names, " and %d more", b.count - FREEZE_BANNER_SHOWN);
+    approval_needs(f, &n);
+    d = tpl_section(d, "IN_EFFECT");
+    tpl_set(d, "FREEZES", buf_str(&names));
+    tpl_show(d, n.break_glass ? "MISSING" : "GIVEN");
+    buf_free(&names);
 }
 
 /* What happened to a decided request, in a sentence. */
@@ -425,6 +457,7 @@ static void approval_page(struct request_ctx *ctx, int status, const char *messa
         tpl_set(d, "KIND", kind);
     }
     fill_decision(ctx, content, a, &f, now);
+    fill_break_glass(db, content, &f, now);
     fill_votes(content, a);
     fill_execution(content, json_object_get(a, "execution"));
     params = json_dumps(json_object_get(a, "params"), JSON_INDENT(2) | JSON_SORT_KEYS);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/freezes.h"
 #include "../core/json.h"
 #include "../core/log.h"
 #include "../core/timeutil.h"
@@ -19,9 +20,8 @@ struct nav_item {
 };
 
 static const struct nav_item nav[] = {
-    {"Dashboard", "/"},        {"Approvals", "/approvals"},
-    {"Missions", "/missions"}, {"Deployments", "/deployments"},
-    {"Ledger", "/ledger"},
+    {"Dashboard", "/"},      {"Approvals", "/approvals"},     {"Missions", "/missions"},
+    {"Freezes", "/freezes"}, {"Deployments", "/deployments"}, {"Ledger", "/ledger"},
 };
 
 static void set_json(struct request_ctx *ctx, int status, json_t *doc)
@@ -206,6 +206,32 @@ json_t *request_json_body(struct request_ctx *ctx)
     return body;
 }
 
+/*
+ * The freeze banner: while a window is in effect every page of a
+ * signed-in user says so, linking to the freezes. freeze_banner_get()
+ * caches it per thread, so a page pays one atomic load for it. A page that
+ * cannot reach the database (an error page, say) shows none.
+ */
+static void freeze_banner_fill(struct request_ctx *ctx, struct tpl_dict *layout)
+{
+    struct freeze_banner b;
+    struct tpl_dict *d, *f;
+    struct gh_error err;
+    struct db *db;
+
+    if (ctx->who.via == AUTH_NONE || (db = ctx_db(ctx, &err)) == NULL ||
+        freeze_banner_get(db, time_now_ms(), &b) != 0 || b.count == 0)
+        return;
+    d = tpl_section(layout, "FREEZE_BANNER");
+    for (int i = 0; i < b.count && i < FREEZE_BANNER_SHOWN; i++) {
+        f = tpl_section(d, "FREEZE");
+        tpl_set(f, "NAME", b.names[i]);
+        tpl_set(f, "ENDS_AT", b.ends_at[i]);
+    }
+    if (b.count > FREEZE_BANNER_SHOWN)
+        tpl_set_int(tpl_section(d, "MORE"), "COUNT", b.count - FREEZE_BANNER_SHOWN);
+}
+
 struct tpl_dict *page_begin(struct request_ctx *ctx, const char *title, const char *content_tpl,
                             struct tpl_dict **content)
 {
@@ -229,6 +255,7 @@ struct tpl_dict *page_begin(struct request_ctx *ctx, const char *title, const ch
             tpl_set(out, "CSRF", ctx->who.csrf);
         }
     }
+    freeze_banner_fill(ctx, layout);
     *content = tpl_include(layout, "CONTENT", content_tpl);
     /* Every form a page holds carries the session's CSRF token. */
     tpl_set(*content, "CSRF", ctx->who.via == AUTH_SESSION ? ctx->who.csrf : "");

@@ -206,6 +206,35 @@ static void fill_approvals(struct tpl_dict *c, json_t *report)
     }
 }
 
+static void fill_freeze(struct tpl_dict *c, json_t *f)
+{
+    json_int_t total = json_integer_value(json_object_get(f, "total"));
+    json_int_t violated = json_integer_value(json_object_get(f, "violated"));
+    json_int_t open = json_integer_value(json_object_get(f, "open_violations"));
+    struct tpl_dict *d;
+
+    if (total == 0) {
+        tpl_show(c, "NO_FREEZES");
+        return;
+    }
+    d = tpl_section(c, "FREEZES");
+    tpl_set_int(d, "TOTAL", total);
+    if (total != 1)
+        tpl_show(d, "PLURAL");
+    tpl_set_int(d, "INTACT", json_integer_value(json_object_get(f, "intact")));
+    tpl_set_int(d, "VIOLATED_COUNT", violated);
+    tpl_set_int(d, "UNVERIFIED", json_integer_value(json_object_get(f, "unverified")));
+    tpl_show(d, violated ? "VIOLATED" : "CLEAN");
+    if (open) {
+        struct tpl_dict *o = tpl_section(d, "OPEN");
+        tpl_set_int(o, "COUNT", open);
+        if (open != 1)
+            tpl_show(o, "PLURAL");
+    }
+    if (json_is_true(json_object_get(f, "in_effect")))
+        tpl_show(d, "IN_EFFECT");
+}
+
 static void fill_signoff(struct request_ctx *ctx, struct tpl_dict *c, json_t *report,
                          const char *message, const char *kind)
 {
@@ -278,6 +307,7 @@ static void render(struct request_ctx *ctx, const char *id, int status, const ch
     fill_gates(c, json_object_get(report, "gates"),
                json_integer_value(json_object_get(report, "gates_total")));
     fill_triggers(c, report);
+    fill_freeze(c, json_object_get(report, "freeze"));
     fill_approvals(c, report);
     fill_signoff(ctx, c, report, message, kind);
     json_decref(report);

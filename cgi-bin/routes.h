@@ -99,6 +99,22 @@ void page_deployment(struct request_ctx *ctx);
 void page_report(struct request_ctx *ctx);
 void page_report_signoff(struct request_ctx *ctx);
 void page_report_record(struct request_ctx *ctx);
+/* freezes.c */
+void api_freezes_create(struct request_ctx *ctx);
+void api_freezes_list(struct request_ctx *ctx);
+void api_freezes_get(struct request_ctx *ctx);
+void api_freezes_checks(struct request_ctx *ctx);
+void api_freezes_report(struct request_ctx *ctx);
+void api_freezes_artifacts(struct request_ctx *ctx);
+void api_freezes_violations(struct request_ctx *ctx);
+void api_freezes_ack(struct request_ctx *ctx);
+void api_freezes_lift(struct request_ctx *ctx);
+void api_freeze_status(struct request_ctx *ctx);
+/* freezes_page.c */
+void page_freezes(struct request_ctx *ctx);
+void page_freeze(struct request_ctx *ctx);
+void page_freeze_ack(struct request_ctx *ctx);
+void page_freeze_lift(struct request_ctx *ctx);
 /* users.c */
 void api_users_list(struct request_ctx *ctx);
 

@@ -115,6 +115,16 @@ void approval_needs(const struct approval_facts *a, struct approval_needs *out)
                        (executives == 0 || (out->approvals == 0 && !approval_is_granted(a)));
 }
 
+int break_glass_tier(int tier, int window_in_effect)
+{
+    return window_in_effect && tier == 1 ? 2 : tier;
+}
+
+int break_glass_due(const struct approval_facts *a, int window_in_effect)
+{
+    return a->tier >= 2 && window_in_effect;
+}
+
 int cancel_check(const struct approval_facts *a, const char *who, unsigned roles, int64_t now_ms,
                  struct gh_error *err)
 {

@@ -80,6 +80,18 @@ struct approval_needs {
 };
 void approval_needs(const struct approval_facts *a, struct approval_needs *out);
 
+/*
+ * Break-glass and freeze windows. A request filed while a window is in
+ * effect needs break-glass, and a tier 1 request is then not granted on
+ * arrival: it is filed as tier 2 (break_glass_tier). Later, at a vote or
+ * a worker run, a pending request of tier 2 or 3 needs break-glass exactly
+ * while some window is in effect (break_glass_due): lifting a freeze or
+ * its window ending releases it (its tier stays), and a window starting
+ * applies to requests filed before it.
+ */
+int break_glass_tier(int tier, int window_in_effect);
+int break_glass_due(const struct approval_facts *a, int window_in_effect);
+
 /* The requester or an admin may cancel a pending request: 0, or -1 with err. */
 int cancel_check(const struct approval_facts *a, const char *who, unsigned roles, int64_t now_ms,
                  struct gh_error *err);

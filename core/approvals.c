@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "events.h"
+#include "freezes.h"
 #include "group_commit.h"
 #include "timeutil.h"
 #include "validate.h"
@@ -366,7 +367,7 @@ static int create_work(struct db *db, void *arg, struct gh_error *err)
         " status, requested_by, created_at, expires_at, expires_ms, required_approvals,"
         " break_glass_required)"
         " VALUES (:action, :target, :tier, :reason, :mission, :params, 'pending', :by, :at,"
-        " :expires_at, :expires_ms, :required, 0)";
+        " :expires_at, :expires_ms, :required, :break_glass)";
     static const char grant_sql[] =
         "UPDATE approvals SET status = 'approved', decided_at = :at, decided_ms = :ms,"
         " decided_by = 'system' WHERE id = :id";
@@ -375,9 +376,8 @@ static int create_work(struct db *db, void *arg, struct gh_error *err)
     const struct approval_input *in = w->in;
     int64_t expires_ms = who->now_ms + in->expires_in_seconds * 1000, id;
     char at[TIME_RFC3339_LEN], expires_at[TIME_RFC3339_LEN];
-    int granted = approval_is_granted(&(struct approval_facts){
-        .tier = in->tier, .required_approvals = tier_required_approvals(in->tier)});
-    int rc;
+    struct approval_facts f = {0};
+    int rc, granted;
 
     time_format_rfc3339(who->now_ms, at);
     time_format_rfc3339(expires_ms, expires_at);
@@ -388,13 +388,21 @@ static int create_work(struct db *db, void *arg, struct gh_error *err)
             return rc == 1 ? 0 : -1;
         }
     }
+    /* Filed while a freeze window is in effect: break-glass, and tier 1 is not granted on
+     * arrival but becomes tier 2 (approval_rules.h). */
+    if (freeze_window_in_effect(db, who->now_ms, &f.break_glass_required, err) != 0)
+        return -1;
+    f.tier = break_glass_tier(in->tier, f.break_glass_required);
+    f.required_approvals = tier_required_approvals(f.tier);
+    granted = approval_is_granted(&f);
     rc = db_run(db, sql, NULL, err,
                 BINDS(BIND_TEXT(":action", in->action_type), BIND_TEXT(":target", in->target),
-                      BIND_INT(":tier", in->tier), BIND_TEXT(":reason", in->reason),
+                      BIND_INT(":tier", f.tier), BIND_TEXT(":reason", in->reason),
                       BIND_TEXT(":mission", in->mission_id), BIND_TEXT(":params", w->params),
                       BIND_TEXT(":by", who->username), BIND_TEXT(":at", at),
                       BIND_TEXT(":expires_at", expires_at), BIND_INT(":expires_ms", expires_ms),
-                      BIND_INT(":required", tier_required_approvals(in->tier))));
+                      BIND_INT(":required", f.required_approvals),
+                      BIND_INT(":break_glass", f.break_glass_required)));
     id = sqlite3_last_insert_rowid(db->conn);
     if (rc == 0)
         rc = record_transition(db, who, who->username, "approval.requested", id,
@@ -430,6 +438,45 @@ int approval_create(struct db *db, const struct actor *who, const struct approva
     return rc;
 }
 
+/*
+ * Bring a pending request's break-glass requirement in line with the
+ * freeze windows at who->now_ms (break_glass_due()), inside the caller's
+ * transaction: the change is recorded as approval.break_glass_required or
+ * approval.break_glass_released, by the system. f is updated to match.
+ * *changed (may be NULL) says whether anything changed.
+ */
+static int break_glass_apply(struct db *db, const struct actor *who, int64_t id,
+                             struct approval_facts *f, int *changed, struct gh_error *err)
+{
+    static const char sql[] = "UPDATE approvals SET break_glass_required = :bg"
+                              " WHERE id = :id AND status = 'pending'";
+    int in_effect, due;
+
+    if (changed)
+        *changed = 0;
+    if (f->status != APPROVAL_PENDING || f->expires_ms <= who->now_ms)
+        return 0;
+    if (freeze_window_in_effect(db, who->now_ms, &in_effect, err) != 0)
+        return -1;
+    due = break_glass_due(f, in_effect);
+    if (due == f->break_glass_required)
+        return 0;
+    f->break_glass_required = due;
+    if (changed)
+        *changed = 1;
+    if (db_run(db, sql, NULL, err, BINDS(BIND_INT(":bg", due), BIND_INT(":id", id))) != 0)
+        return -1;
+    return record_transition(
+        db, who, "system", due ? "approval.break_glass_required" : "approval.break_glass_released",
+        id, NULL, err);
+}
+
+static int break_glass_sync(struct db *db, const struct actor *who, int64_t id,
+                            struct approval_facts *f, struct gh_error *err)
+{
+    return break_glass_apply(db, who, id, f, NULL, err);
+}
+
 struct vote_work {
     const struct actor *who;
     int64_t id;
@@ -461,6 +508,9 @@ static int vote_work(struct db *db, void *arg, struct gh_error *err)
     /* Read and decide inside the write transaction: of two votes racing for the last
      * approval, the second sees the first's outcome. */
     rc = approval_facts_load(db, w->id, &f, err);
+    /* A window that started or ended since the request was filed applies from this vote on. */
+    if (rc == 0)
+        rc = break_glass_sync(db, who, w->id, &f, err);
     if (rc == 0)
         rc = vote_check(&f, who->username, who->roles, who->now_ms, err);
     if (rc == 0)
@@ -645,6 +695,92 @@ int approvals_expire(struct db *db, const struct actor *who, int batch, int *cou
         if (expire_batch(db, who, batch, &done, err) != 0)
             return -1;
         *count += done;
+    } while (done == batch);
+    return 0;
+}
+
+/*
+ * Re-evaluate up to batch pending requests whose break-glass requirement
+ * no longer matches the windows, in one transaction. A request released
+ * from break-glass whose votes now suffice is granted by the system.
+ * *done receives how many were looked at.
+ */
+static int break_glass_batch(struct db *db, const struct actor *who, int batch, int64_t *after,
+                             int *done, int *changed, int *granted, struct gh_error *err)
+{
+    static const char due_sql[] =
+        "SELECT id FROM approvals WHERE status = 'pending' AND expires_ms > :now"
+        " AND tier >= 2 AND break_glass_required = :bg AND id > :after ORDER BY id LIMIT :n";
+    static const char grant_sql[] =
+        "UPDATE approvals SET status = 'approved', decided_at = :at, decided_ms = :ms,"
+        " decided_by = 'system' WHERE id = :id AND status = 'pending'";
+    char at[TIME_RFC3339_LEN];
+    int64_t ids[256];
+    int n = 0, rc, in_effect = 0;
+    sqlite3_stmt *st;
+
+    *done = 0;
+    if (batch > (int)(sizeof(ids) / sizeof(ids[0])))
+        batch = (int)(sizeof(ids) / sizeof(ids[0]));
+    time_format_rfc3339(who->now_ms, at);
+    if (db_begin_write(db, err) != 0)
+        return -1;
+    rc = freeze_window_in_effect(db, who->now_ms, &in_effect, err);
+    st = rc == 0 ? db_prepare(db, due_sql) : NULL;
+    /* In effect: requests without break-glass need it; else requests with it are released. */
+    if (rc == 0 &&
+        (st == NULL ||
+         db_bind(st, BINDS(BIND_INT(":now", who->now_ms), BIND_INT(":bg", in_effect ? 0 : 1),
+                           BIND_INT(":after", *after), BIND_INT(":n", batch))) != 0))
+        rc = gh_fail(err, GH_INTERNAL, "database error");
+    while (rc == 0 && n < batch && (rc = db_step(db, st, err)) == SQLITE_ROW) {
+        ids[n++] = sqlite3_column_int64(st, 0);
+        rc = 0;
+    }
+    db_reset(st);
+    if (rc == SQLITE_DONE)
+        rc = 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        struct approval_facts f;
+        int moved = 0;
+        *after = ids[i];
+        rc = approval_facts_load(db, ids[i], &f, err);
+        if (rc == 0)
+            rc = break_glass_apply(db, who, ids[i], &f, &moved, err);
+        *changed += moved;
+        if (rc == 0 && moved && approval_outcome(&f) == APPROVAL_APPROVED) {
+            rc = db_run(
+                db, grant_sql, NULL, err,
+                BINDS(BIND_TEXT(":at", at), BIND_INT(":ms", who->now_ms), BIND_INT(":id", ids[i])));
+            if (rc == 0)
+                rc = record_transition(db, who, "system", "approval.granted", ids[i], NULL, err);
+            *granted += rc == 0;
+        }
+    }
+    if (rc != 0) {
+        db_rollback(db);
+        return -1;
+    }
+    if (n == 0) {
+        db_rollback(db); /* nothing to change: nothing to commit */
+        return 0;
+    }
+    if (db_commit(db, err) != 0)
+        return -1;
+    *done = n;
+    return 0;
+}
+
+int approvals_sync_break_glass(struct db *db, const struct actor *who, int batch, int *changed,
+                               int *granted, struct gh_error *err)
+{
+    int64_t after = 0;
+    int done;
+
+    *changed = *granted = 0;
+    do {
+        if (break_glass_batch(db, who, batch, &after, &done, changed, granted, err) != 0)
+            return -1;
     } while (done == batch);
     return 0;
 }

@@ -94,6 +94,20 @@ int approval_report_execution(struct db *db, const struct actor *who, int64_t id
 int approvals_expire(struct db *db, const struct actor *who, int batch, int *count,
                      struct gh_error *err);
 
+/*
+ * Break-glass follows the freeze windows (approval_rules.h): a request
+ * filed during a window needs it, and when windows start or end, pending
+ * requests are re-evaluated at their next vote, or here, at the worker's
+ * next run: pending tier 2/3 requests without break-glass get it while a
+ * window is in effect (approval.break_glass_required); requests with it
+ * lose it when none is (approval.break_glass_released), and those whose
+ * votes then suffice are granted by the system (approval.granted). In
+ * transactions of at most batch requests; *changed and *granted receive
+ * how many.
+ */
+int approvals_sync_break_glass(struct db *db, const struct actor *who, int batch, int *changed,
+                               int *granted, struct gh_error *err);
+
 /* Forget idempotency keys older than before_ms; *count receives how many. */
 int idempotency_prune(struct db *db, int64_t before_ms, int *count, struct gh_error *err);
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "validate.h"
 
 #ifndef GH_DATADIR
 #define GH_DATADIR "/usr/local/share/gatehouse"
@@ -69,7 +71,11 @@ static const struct key keys[] = {
     INT(stream_threads, 1, 4096, "256"),
     INT(stream_seconds, 1, 86400, "300"),
     INT(approval_expiry_seconds, 1, 2592000, "86400"),
+    INT(freeze_verify_seconds, 60, 7 * 86400, "900"),
 };
+
+/* The family of named keys: "freeze_root." NAME. */
+#define FREEZE_ROOT_PREFIX "freeze_root."
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -94,6 +100,70 @@ static char *dir_of(const char *path)
     const char *slash = strrchr(path, '/');
 
     return slash ? xstrndup(path, (size_t)(slash - path + 1)) : xstrdup("");
+}
+
+/*
+ * Store "freeze_root.NAME = value" (name is the whole key), read at where
+ * ("file:line"). Returns NULL, or what was expected (static or thread-local).
+ */
+static const char *freeze_root_set(struct config *cfg, const char *key, const char *value,
+                                   const char *basedir, const char *where)
+{
+    static _Thread_local char expect[320];
+    const char *name = key + strlen(FREEZE_ROOT_PREFIX);
+    struct freeze_root *r;
+    struct buf b = BUF_INIT;
+
+    if (!valid_client_id(name))
+        return "a root name of letters, digits and ._:- (freeze_root.NAME), 64 at most";
+    if (*value == '\0')
+        return "the path of a directory";
+    for (int i = 0; i < cfg->nfreeze_roots; i++)
+        if (strcmp(cfg->freeze_roots[i].name, name) == 0) {
+            snprintf(expect, sizeof(expect), "each root named once (it is also set at %s)",
+                     cfg->freeze_roots[i].where);
+            return expect;
+        }
+    cfg->freeze_roots =
+        xreallocarray(cfg->freeze_roots, (size_t)cfg->nfreeze_roots + 1, sizeof(*r));
+    r = &cfg->freeze_roots[cfg->nfreeze_roots++];
+    r->name = xstrdup(name);
+    if (value[0] == '/')
+        buf_puts(&b, value);
+    else
+        buf_printf(&b, "%s%s", basedir, value);
+    /* Trailing slashes say nothing; without them paths compare as written. */
+    while (b.len > 1 && b.data[b.len - 1] == '/')
+        b.data[--b.len] = '\0';
+    r->path = buf_detach(&b);
+    r->where = xstrdup(where);
+    return NULL;
+}
+
+const char *config_freeze_root(const struct config *cfg, const char *name)
+{
+    for (int i = 0; name && i < cfg->nfreeze_roots; i++)
+        if (strcmp(cfg->freeze_roots[i].name, name) == 0)
+            return cfg->freeze_roots[i].path;
+    return NULL;
+}
+
+int config_check_roots(const struct config *cfg, struct buf *errors)
+{
+    int problems = 0;
+
+    for (int i = 0; i < cfg->nfreeze_roots; i++) {
+        const struct freeze_root *r = &cfg->freeze_roots[i];
+        DIR *d = opendir(r->path);
+        if (d == NULL) {
+            buf_printf(errors, "%s: key '%s%s': cannot list the directory %s: %s\n", r->where,
+                       FREEZE_ROOT_PREFIX, r->name, r->path, strerror(errno));
+            problems++;
+        } else {
+            closedir(d);
+        }
+    }
+    return problems;
 }
 
 /*
@@ -221,6 +291,17 @@ static int read_file(const char *path, struct config *cfg, struct buf *errors)
         name = trim(s);
         value = trim(eq + 1);
         k = key_find(name);
+        if (k == NULL && strncmp(name, FREEZE_ROOT_PREFIX, strlen(FREEZE_ROOT_PREFIX)) == 0) {
+            char where[PATH_MAX + 16];
+            snprintf(where, sizeof(where), "%s:%d", path, lineno);
+            expected = freeze_root_set(cfg, name, value, basedir, where);
+            if (expected) {
+                buf_printf(errors, "%s:%d: key '%s': expected %s, got \"%s\"\n", path, lineno, name,
+                           expected, value);
+                problems++;
+            }
+            continue;
+        }
         if (k == NULL) {
             buf_printf(errors, "%s:%d: unknown key '%s'\n", path, lineno, name);
             problems++;
@@ -267,6 +348,14 @@ static int read_environment(struct config *cfg, struct buf *errors)
         if (strcmp(name, "config") == 0)
             continue;
         k = key_find(name);
+        if (k == NULL && strncmp(name, FREEZE_ROOT_PREFIX, strlen(FREEZE_ROOT_PREFIX)) == 0) {
+            buf_printf(errors,
+                       "environment GATEHOUSE_%.*s: named keys (freeze_root.NAME) are read from "
+                       "the configuration file only\n",
+                       (int)n, *e + 10);
+            problems++;
+            continue;
+        }
         if (k == NULL) {
             buf_printf(errors, "environment GATEHOUSE_%.*s: unknown key '%s'\n", (int)n, *e + 10,
                        name);
@@ -325,6 +414,14 @@ void config_free(struct config *cfg)
             *slot = NULL;
         }
     }
+    for (int i = 0; i < cfg->nfreeze_roots; i++) {
+        free(cfg->freeze_roots[i].name);
+        free(cfg->freeze_roots[i].path);
+        free(cfg->freeze_roots[i].where);
+    }
+    free(cfg->freeze_roots);
+    cfg->freeze_roots = NULL;
+    cfg->nfreeze_roots = 0;
     free(cfg->path);
     cfg->path = NULL;
 }
@@ -353,4 +450,7 @@ void config_describe(const struct config *cfg, struct buf *out)
             break;
         }
     }
+    for (int i = 0; i < cfg->nfreeze_roots; i++)
+        buf_printf(out, "%s%s = %s\n", FREEZE_ROOT_PREFIX, cfg->freeze_roots[i].name,
+                   cfg->freeze_roots[i].path);
 }

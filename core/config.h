@@ -7,12 +7,25 @@
  * directory of the configuration file. An unknown key or a bad value is an
  * error naming where it came from (file and line, or the variable), the key
  * and what is expected: nothing falls back silently.
+ *
+ * Besides the fixed keys there are named ones, a family per prefix:
+ * "freeze_root.NAME = /path" names a directory freezes may be verified
+ * under. NAME has the shape of a client identifier; each name once. They
+ * are read from the file only (an environment variable cannot carry the
+ * dot), and config_check_roots() looks at the directories themselves.
  */
 #ifndef GH_CONFIG_H
 #define GH_CONFIG_H
 
 #include "buf.h"
 #include "log.h"
+
+/* A named freeze root: "freeze_root.NAME = /path". */
+struct freeze_root {
+    char *name;  /* NAME */
+    char *path;  /* the directory (relative paths resolved against the file's directory) */
+    char *where; /* "file:line" it was set at, for problems found later */
+};
 
 struct config {
     char *path;                 /* the file this was read from */
@@ -44,6 +57,9 @@ struct config {
     int stream_threads;          /* threads of that process: one per open stream */
     int stream_seconds;          /* a stream ends after this long; the browser reconnects */
     int approval_expiry_seconds; /* a request's expiry when it names none */
+    int freeze_verify_seconds;   /* the verify-freezes job re-hashes freezes this often */
+    struct freeze_root *freeze_roots; /* freeze_root.NAME keys, in file order */
+    int nfreeze_roots;
 };
 
 /* The file named by GATEHOUSE_CONFIG, else /etc/gatehouse/gatehouse.conf. */
@@ -60,5 +76,14 @@ void config_free(struct config *cfg);
 
 /* One line per key: name, current value, for `gatehouse config check`. */
 void config_describe(const struct config *cfg, struct buf *out);
+
+/* The directory of the freeze root called name, or NULL when none is configured. */
+const char *config_freeze_root(const struct config *cfg, const char *name);
+/*
+ * Look at every freeze root's directory: each must exist and be a
+ * directory this process can list. Returns the number of problems, each a
+ * line appended to errors naming the file, line and key.
+ */
+int config_check_roots(const struct config *cfg, struct buf *errors);
 
 #endif

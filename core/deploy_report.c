@@ -11,6 +11,7 @@
 #include "approvals.h"
 #include "deploy_store.h"
 #include "deployments.h"
+#include "freezes.h"
 #include "timeutil.h"
 
 /* Points in a key metric's chart. */
@@ -273,7 +274,7 @@ json_t *deployment_report(struct db *db, const char *id, int64_t now_ms, int gat
     struct risk_out risk;
     int64_t gates_total = 0;
     json_t *latest = NULL, *fired = NULL, *signoff = NULL, *gates = NULL, *metrics = NULL;
-    json_t *approvals = NULL, *report = NULL;
+    json_t *approvals = NULL, *report = NULL, *freeze = NULL;
 
     if (deployment_load(db, id, &d, err) != 0)
         goto out;
@@ -283,19 +284,22 @@ json_t *deployment_report(struct db *db, const char *id, int64_t now_ms, int gat
         (signoff = deployment_latest_signoff(db, &d, err)) == NULL ||
         (gates = gate_history(db, &d, gates_limit, &gates_total, err)) == NULL ||
         (approvals = approvals_list(db, &on_mission, NULL, REPORT_APPROVALS_MAX, next, err)) ==
-            NULL)
+            NULL ||
+        (freeze = freeze_summary(db, now_ms, err)) == NULL)
         goto out;
     facts_fill(&d, now_ms, latest, fired, signoff, &facts);
+    /* A changed frozen artifact is a technical risk for any rollout under way. */
+    facts.freeze_violated = json_integer_value(json_object_get(freeze, "violated")) > 0;
     if ((metrics = key_metrics(db, &d, facts.current, now_ms, err)) == NULL)
         goto out;
     deploy_recommend(&facts, &rec);
     deploy_risk(&facts, &risk);
-    report =
-        json_pack("{s:o, s:O, s:O, s:I, s:O, s:O, s:o, s:o, s:O, s:o}", "summary",
-                  summary_json(&d, facts.current, now_ms), "key_metrics", metrics, "gates", gates,
-                  "gates_total", (json_int_t)gates_total, "triggers_fired", fired, "approvals",
-                  approvals, "risk", risk_json(&risk), "recommendation", recommendation_json(&rec),
-                  "signoff", signoff, "record", record_json(&d, &facts, signoff));
+    report = json_pack("{s:o, s:O, s:O, s:I, s:O, s:O, s:O, s:o, s:o, s:O, s:o}", "summary",
+                       summary_json(&d, facts.current, now_ms), "key_metrics", metrics, "gates",
+                       gates, "gates_total", (json_int_t)gates_total, "triggers_fired", fired,
+                       "approvals", approvals, "freeze", freeze, "risk", risk_json(&risk),
+                       "recommendation", recommendation_json(&rec), "signoff", signoff, "record",
+                       record_json(&d, &facts, signoff));
 out:
     deployment_row_free(&d);
     json_decref(latest);
@@ -304,5 +308,6 @@ out:
     json_decref(gates);
     json_decref(metrics);
     json_decref(approvals);
+    json_decref(freeze);
     return report;
 }

@@ -300,6 +300,101 @@ const struct migration migrations[] = {
      "  recommendation TEXT NOT NULL"
      ") STRICT;"
      "CREATE INDEX deployment_signoffs_by_deployment ON deployment_signoffs(deployment, id);"},
+    {8, "freezes: manifests, checks and violations",
+     /*
+      * root names a freeze_root.NAME of the configuration (NULL: verified by
+      * reports only); closed: files the walk finds beyond the manifest are
+      * unexpected; include_json: the walk's globs. The window is both NULL
+      * or both set; lifted_ms ends it early. manifest_sha256 identifies the
+      * manifest for idempotent creation.
+      */
+     "CREATE TABLE freezes ("
+     "  id INTEGER PRIMARY KEY,"
+     "  name TEXT NOT NULL UNIQUE,"
+     "  description TEXT NOT NULL,"
+     "  root TEXT,"
+     "  closed INTEGER NOT NULL CHECK (closed IN (0, 1)),"
+     "  include_json TEXT NOT NULL,"
+     "  window_starts_at TEXT,"
+     "  window_starts_ms INTEGER,"
+     "  window_ends_at TEXT,"
+     "  window_ends_ms INTEGER,"
+     "  lifted_at TEXT,"
+     "  lifted_ms INTEGER,"
+     "  lifted_by TEXT,"
+     "  manifest_sha256 BLOB NOT NULL,"
+     "  artifact_count INTEGER NOT NULL,"
+     "  total_bytes INTEGER NOT NULL,"
+     "  state TEXT NOT NULL CHECK (state IN ('unverified', 'intact', 'violated')),"
+     "  last_check_id INTEGER,"
+     "  last_checked_ms INTEGER,"
+     "  created_at TEXT NOT NULL,"
+     "  created_ms INTEGER NOT NULL,"
+     "  created_by TEXT NOT NULL,"
+     "  CHECK ((window_starts_ms IS NULL) = (window_ends_ms IS NULL)),"
+     "  CHECK (window_starts_ms IS NULL OR window_starts_ms < window_ends_ms)"
+     ") STRICT;"
+     /* The windows that may still matter: asked on every approval filed and every vote. */
+     "CREATE INDEX freezes_open_windows ON freezes(window_ends_ms)"
+     "  WHERE window_ends_ms IS NOT NULL AND lifted_ms IS NULL;"
+     /* seq: the artifact's place in the manifest sorted by path (keyset paging). */
+     "CREATE TABLE freeze_artifacts ("
+     "  freeze_id INTEGER NOT NULL REFERENCES freezes(id),"
+     "  seq INTEGER NOT NULL,"
+     "  path TEXT NOT NULL,"
+     "  sha256 BLOB NOT NULL CHECK (length(sha256) = 32),"
+     "  size INTEGER NOT NULL CHECK (size >= 0),"
+     "  PRIMARY KEY (freeze_id, seq),"
+     "  UNIQUE (freeze_id, path)"
+     ") STRICT, WITHOUT ROWID;"
+     /* source: worker (the verify-freezes job), cli (`gatehouse freeze verify`), report. */
+     "CREATE TABLE freeze_checks ("
+     "  id INTEGER PRIMARY KEY,"
+     "  freeze_id INTEGER NOT NULL REFERENCES freezes(id),"
+     "  source TEXT NOT NULL CHECK (source IN ('worker', 'cli', 'report')),"
+     "  checked_by TEXT NOT NULL,"
+     "  checked_at TEXT NOT NULL,"
+     "  checked_ms INTEGER NOT NULL,"
+     "  state TEXT NOT NULL CHECK (state IN ('intact', 'violated')),"
+     "  artifacts_checked INTEGER NOT NULL,"
+     "  bytes_hashed INTEGER NOT NULL,"
+     "  modified INTEGER NOT NULL,"
+     "  missing INTEGER NOT NULL,"
+     "  unexpected INTEGER NOT NULL,"
+     "  opened INTEGER NOT NULL,"
+     "  restored INTEGER NOT NULL"
+     ") STRICT;"
+     "CREATE INDEX freeze_checks_by_freeze ON freeze_checks(freeze_id, id);"
+     /*
+      * A violation stands until a check finds its path right again
+      * (resolution 'restored') or wrong in another way ('superseded' by a
+      * new one); one standing violation per path. Acknowledging adds the
+      * admin's comment and changes nothing else.
+      */
+     "CREATE TABLE freeze_violations ("
+     "  id INTEGER PRIMARY KEY,"
+     "  freeze_id INTEGER NOT NULL REFERENCES freezes(id),"
+     "  path TEXT NOT NULL,"
+     "  kind TEXT NOT NULL CHECK (kind IN ('modified', 'missing', 'unexpected')),"
+     "  expected_sha256 BLOB,"
+     "  expected_size INTEGER,"
+     "  actual_sha256 BLOB,"
+     "  actual_size INTEGER,"
+     "  detected_at TEXT NOT NULL,"
+     "  detected_ms INTEGER NOT NULL,"
+     "  detected_check_id INTEGER NOT NULL REFERENCES freeze_checks(id),"
+     "  resolved_at TEXT,"
+     "  resolved_ms INTEGER,"
+     "  resolution TEXT CHECK (resolution IN ('restored', 'superseded')),"
+     "  resolved_check_id INTEGER REFERENCES freeze_checks(id),"
+     "  acked_at TEXT,"
+     "  acked_by TEXT,"
+     "  ack_comment TEXT,"
+     "  CHECK ((resolved_ms IS NULL) = (resolution IS NULL))"
+     ") STRICT;"
+     "CREATE UNIQUE INDEX freeze_violations_standing ON freeze_violations(freeze_id, path)"
+     "  WHERE resolved_ms IS NULL;"
+     "CREATE INDEX freeze_violations_by_freeze ON freeze_violations(freeze_id, id);"},
 };
 
 const size_t nmigrations = sizeof(migrations) / sizeof(migrations[0]);

@@ -7,6 +7,7 @@
 <section id="decision" data-live class="card decision status-{{STATUS}}">
   {{#MESSAGE}}<p class="message {{KIND}}" role="alert">{{TEXT}}</p>{{/MESSAGE}}
   {{#NEEDS}}<p class="needs"><strong>Still needed:</strong> {{TEXT}}</p>{{/NEEDS}}
+  {{#BREAK_GLASS_NOTICE}}<p class="break-glass" id="break-glass">{{#IN_EFFECT}}<strong>Break-glass required:</strong> the freeze {{FREEZES}} is in effect, so besides its approvers this request needs an approve vote from an executive.{{#MISSING}} That executive's vote is still missing.{{/MISSING}}{{#GIVEN}} An executive has approved it.{{/GIVEN}}{{/IN_EFFECT}}{{#ENDED}}<strong>Break-glass:</strong> this request was held for a freeze window that is no longer in effect; the requirement is dropped at the next vote or worker run.{{/ENDED}}</p>{{/BREAK_GLASS_NOTICE}}
   {{#OUTCOME}}<p class="outcome"><strong>{{TEXT}}</strong></p>{{/OUTCOME}}
   {{#NOTICE}}<p class="notice">{{TEXT}}</p>{{/NOTICE}}
   {{#ACTIONS}}<form method="post" action="/approvals/{{ID}}/vote" class="vote approve">

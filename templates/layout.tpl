@@ -20,6 +20,7 @@
     {{#LOGOUT}}<form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="{{CSRF}}"><button type="submit" class="link">Sign out</button></form>{{/LOGOUT}}
   </div>{{/SIGNED_IN}}
 </header>
+{{#FREEZE_BANNER}}<div class="freeze-banner" role="status"><strong>Freeze in effect:</strong> {{#FREEZE}}<a href="/freezes/{{NAME}}">{{NAME}}</a> until <time datetime="{{ENDS_AT}}">{{ENDS_AT}}</time>{{#FREEZE_separator}}, {{/FREEZE_separator}}{{/FREEZE}}{{#MORE}} and {{COUNT}} more{{/MORE}}. Tier 2 and 3 approvals also need an executive's break-glass vote.</div>{{/FREEZE_BANNER}}
 <main id="main">
 {{>CONTENT}}
 </main>

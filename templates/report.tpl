@@ -40,6 +40,12 @@
   {{#NONE_FIRED}}<p class="pass">None fired.</p>{{/NONE_FIRED}}
   <ul class="compact">{{#TRIGGER}}<li><code>{{METRIC}} {{BOUND}}</code> for {{FOR}} s → {{ACTION}}</li>{{/TRIGGER}}</ul>
 </section>
+<section class="freeze-state" aria-labelledby="freeze-title">
+  <h2 id="freeze-title">Freezes</h2>
+  {{#NO_FREEZES}}<p class="hint">No freeze is registered.</p>{{/NO_FREEZES}}
+  {{#FREEZES}}<p class="{{#VIOLATED}}fail{{/VIOLATED}}{{#CLEAN}}pass{{/CLEAN}}"><a href="/freezes">{{TOTAL}} freeze{{#PLURAL}}s{{/PLURAL}}</a>: {{INTACT}} intact, {{VIOLATED_COUNT}} violated, {{UNVERIFIED}} unverified{{#OPEN}}; {{COUNT}} open violation{{#PLURAL}}s{{/PLURAL}}{{/OPEN}}.</p>
+  {{#IN_EFFECT}}<p class="warn-text">A freeze window is in effect: changes need break-glass.</p>{{/IN_EFFECT}}{{/FREEZES}}
+</section>
 <section class="linked" aria-labelledby="linked-title">
   <h2 id="linked-title">Approvals</h2>
   {{#NO_APPROVALS}}<p class="hint">None on mission {{MISSION_ID}}.</p>{{/NO_APPROVALS}}

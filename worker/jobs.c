@@ -3,21 +3,29 @@
 
 #include <string.h>
 
-/* One job a line: the formatter would pack them two to a line. */
+/* One job a line, in the order a run takes them. */
 /* clang-format off */
 const struct job jobs[] = {
-    /* name              period  function */
-    {"expire-approvals", 0,      job_expire_approvals}, /* first: the same run tells subscribers */
-    {"evaluate-gates",   0,      job_evaluate_gates},   /* every run: triggers are checked each time */
-    {"deliver-webhooks", 0,      job_deliver_webhooks},
-    {"sign-checkpoint",  60,     job_sign_checkpoint},
-    {"verify-ledger",    3600,   job_verify_ledger},
-    {"prune",            60,     job_prune},
-    {"checkpoint-wal",   60,     job_checkpoint_wal},
+    /* name              period  function             period from the configuration */
+    /* Before deliveries, so that the same run tells the subscribers: */
+    {"expire-approvals", 0,      job_expire_approvals, NULL},
+    {"break-glass",      0,      job_break_glass,      NULL},
+    {"evaluate-gates",   0,      job_evaluate_gates,   NULL}, /* every run: triggers each time */
+    {"verify-freezes",   900,    job_verify_freezes,   verify_freezes_period},
+    {"deliver-webhooks", 0,      job_deliver_webhooks, NULL},
+    {"sign-checkpoint",  60,     job_sign_checkpoint,  NULL},
+    {"verify-ledger",    3600,   job_verify_ledger,    NULL},
+    {"prune",            60,     job_prune,            NULL},
+    {"checkpoint-wal",   60,     job_checkpoint_wal,   NULL},
 };
 /* clang-format on */
 
 const size_t njobs = sizeof(jobs) / sizeof(jobs[0]);
+
+int job_period(const struct job *job, const struct config *cfg)
+{
+    return job->period ? job->period(cfg) : job->period_seconds;
+}
 
 const struct job *job_find(const char *name)
 {

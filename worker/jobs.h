@@ -17,6 +17,7 @@ struct job_ctx {
     const struct config *cfg; /* configuration */
     struct db *db;            /* the worker's connection */
     int64_t now_ms;           /* the time the job acts at (--now, else the clock) */
+    int forced;               /* asked for by name (run --job), not merely due */
     struct buf *summary;      /* one line saying what the job did */
 };
 
@@ -24,12 +25,15 @@ struct job {
     const char *name;   /* what `run --job NAME` and the logs call it */
     int period_seconds; /* how often it wants to run */
     int (*run)(struct job_ctx *ctx, struct gh_error *err);
+    int (*period)(const struct config *cfg); /* when set, the period comes from the configuration */
 };
 
 extern const struct job jobs[];
 extern const size_t njobs;
 
 const struct job *job_find(const char *name);
+/* How often job wants to run, in seconds, under cfg. */
+int job_period(const struct job *job, const struct config *cfg);
 
 /* checkpoint_wal.c */
 int job_checkpoint_wal(struct job_ctx *ctx, struct gh_error *err);
@@ -39,6 +43,11 @@ int job_deliver_webhooks(struct job_ctx *ctx, struct gh_error *err);
 int job_evaluate_gates(struct job_ctx *ctx, struct gh_error *err);
 /* expire_approvals.c */
 int job_expire_approvals(struct job_ctx *ctx, struct gh_error *err);
+/* release_break_glass.c */
+int job_break_glass(struct job_ctx *ctx, struct gh_error *err);
+/* verify_freezes.c */
+int job_verify_freezes(struct job_ctx *ctx, struct gh_error *err);
+int verify_freezes_period(const struct config *cfg);
 /* ledger_jobs.c */
 int job_verify_ledger(struct job_ctx *ctx, struct gh_error *err);
 int job_sign_checkpoint(struct job_ctx *ctx, struct gh_error *err);

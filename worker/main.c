@@ -68,16 +68,16 @@ static int run_job(const struct job *job, const struct config *cfg, struct db *d
                    int forced)
 {
     struct buf summary = BUF_INIT;
-    struct job_ctx ctx = {cfg, db, now, &summary};
+    struct job_ctx ctx = {cfg, db, now, forced, &summary};
     struct gh_error err = {GH_OK, ""}, rerr;
     int64_t started, run_id = 0;
     int due = 1, rc = -1;
     double ms;
 
-    if (!forced && job_due(db, job->name, now, job->period_seconds, &due, &err) != 0)
+    if (!forced && job_due(db, job->name, now, job_period(job, cfg), &due, &err) != 0)
         goto report;
     if (!due) {
-        printf("%s: not due (every %d s)\n", job->name, job->period_seconds);
+        printf("%s: not due (every %d s)\n", job->name, job_period(job, cfg));
         buf_free(&summary);
         return 0;
     }

@@ -120,7 +120,67 @@ static void the_sample_is_valid(void)
     buf_free(&err);
 }
 
+static void named_freeze_roots(void)
+{
+    struct config cfg;
+    struct buf err = BUF_INIT, out = BUF_INIT;
+    const char *path;
+    char want[1400];
+
+    path = write_conf("r.conf", "freeze_root.release = /srv/release/\n"
+                                "freeze_root.docs-2 = docs\n"
+                                "freeze_verify_seconds = 600\n");
+    CHECK_INT(config_load(path, &cfg, &err), 0);
+    CHECK_INT(cfg.nfreeze_roots, 2);
+    CHECK_STR(config_freeze_root(&cfg, "release"), "/srv/release");
+    snprintf(want, sizeof(want), "%s/docs", check_tmpdir);
+    CHECK_STR(config_freeze_root(&cfg, "docs-2"), want);
+    CHECK(config_freeze_root(&cfg, "other") == NULL);
+    CHECK_INT(cfg.freeze_verify_seconds, 600);
+    config_describe(&cfg, &out);
+    CHECK_CONTAINS(buf_str(&out), "freeze_root.release = /srv/release\n");
+    /* The directories themselves: only config check looks at them. */
+    CHECK_INT(config_check_roots(&cfg, &err), 2);
+    snprintf(want, sizeof(want), "%s:1: key 'freeze_root.release': cannot list the directory",
+             path);
+    CHECK_CONTAINS(buf_str(&err), want);
+    config_free(&cfg);
+    buf_reset(&err);
+
+    path = write_conf("bad.conf", "freeze_root. = /a\n"
+                                  "freeze_root.a/b = /a\n"
+                                  "freeze_root.x = \n"
+                                  "freeze_root.x = /one\n"
+                                  "freeze_root.x = /two\n"
+                                  "freeze_verify_seconds = 5\n");
+    CHECK_INT(config_load(path, &cfg, &err), 5);
+    snprintf(want, sizeof(want), "%s:1: key 'freeze_root.': expected a root name", path);
+    CHECK_CONTAINS(buf_str(&err), want);
+    CHECK_CONTAINS(buf_str(&err), "key 'freeze_root.a/b': expected a root name");
+    CHECK_CONTAINS(buf_str(&err), "key 'freeze_root.x': expected the path of a directory");
+    snprintf(want, sizeof(want),
+             "%s:5: key 'freeze_root.x': expected each root named once (it "
+             "is also set at %s:4)",
+             path, path);
+    CHECK_CONTAINS(buf_str(&err), want);
+    CHECK_CONTAINS(buf_str(&err), "key 'freeze_verify_seconds': expected an integer from 60");
+    config_free(&cfg);
+    buf_reset(&err);
+
+    /* An environment variable cannot carry the dot: roots come from the file. */
+    setenv("GATEHOUSE_FREEZE_ROOT.X", "/x", 1);
+    path = write_conf("e.conf", "");
+    CHECK_INT(config_load(path, &cfg, &err), 1);
+    CHECK_CONTAINS(buf_str(&err), "named keys (freeze_root.NAME) are read from the configuration "
+                                  "file only");
+    unsetenv("GATEHOUSE_FREEZE_ROOT.X");
+    config_free(&cfg);
+    buf_free(&err);
+    buf_free(&out);
+}
+
 const struct unit_test config_tests[] = {
+    {"config: named freeze roots", named_freeze_roots},
     {"config: defaults, relative paths", defaults_and_relative_paths},
     {"config: errors name file, line and key", errors_name_file_line_and_key},
     {"config: out-of-range values", out_of_range_is_an_error},
