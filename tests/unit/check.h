@@ -56,6 +56,7 @@ extern const struct unit_test arena_buf_tests[];
 extern const struct unit_test config_tests[];
 extern const struct unit_test crypto_tests[];
 extern const struct unit_test db_tests[];
+extern const struct unit_test echo_tests[];
 extern const struct unit_test group_commit_tests[];
 extern const struct unit_test http_tests[];
 extern const struct unit_test identity_tests[];

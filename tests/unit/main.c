@@ -27,9 +27,9 @@ void check_fail(const char *file, int line, const char *fmt, ...)
 }
 
 static const struct unit_test *const groups[] = {
-    approval_tests,     arena_buf_tests, config_tests,   crypto_tests, db_tests,
-    group_commit_tests, http_tests,      identity_tests, json_tests,   ledger_tests,
-    router_tests,       time_tests,      tpl_tests,
+    approval_tests, arena_buf_tests,    config_tests, crypto_tests,   db_tests,
+    echo_tests,     group_commit_tests, http_tests,   identity_tests, json_tests,
+    ledger_tests,   router_tests,       time_tests,   tpl_tests,
 };
 
 int main(int argc, char **argv)
