@@ -20,21 +20,22 @@
  *   to OS_Accept(listen_sock), whose accept(-1) fails at once with EBADF
  *   (not one of the errnos it retries), so FCGX_Accept_r returns an error
  *   instead of blocking in accept on the process's listening socket.
- * - How libfcgi closes: FCGX_Free(req, 1) calls OS_IpcClose(fd,
- *   !detached). With shutdown requested, OS_Close does shutdown(SHUT_WR)
- *   and then polls and reads until EOF, up to 2 s per wait: a thread
- *   held for seconds on a connection that nginx keeps open. In the
- *   upstream tree that loop is select() with FD_SET, which overflows for
- *   descriptors >= 1024; Debian's build uses poll() there, but its
- *   OS_Close still FD_CLRs the descriptor in select() sets (fortified:
- *   abort at >= 1024) if the asynchronous I/O layer was ever used — it is
- *   not, fcgiapp never calls OS_AsyncRead, OS_AsyncWrite or OS_DoIo. So we never let libfcgi
- *   close with shutdown: fcgi_conn_end() calls FCGX_Free(req, 0) and
- *   closes the socket itself, and before FCGX_Accept_r we call
- *   FCGX_Detach() (public; it sets `detached` when ipcFd > 0), which makes
- *   the one close libfcgi may still do (the failed-request path above) a
- *   plain close(). An idle connection's EOF is found with recv(MSG_PEEK)
- *   before libfcgi is asked for anything (fcgi_conn_peek).
+ * - How libfcgi closes: FCGX_Free(req, 1) calls OS_IpcClose(fd, !detached).
+ *   With shutdown asked for, OS_Close does shutdown(SHUT_WR), then waits
+ *   for readable data and reads until EOF, up to 2 s per wait: a thread
+ *   held for seconds on a connection that nginx keeps open. Some libfcgi
+ *   trees wait with select() and FD_SET, which overflows at descriptors
+ *   >= 1024; Debian's build waits with poll(), but its OS_Close also
+ *   FD_CLRs the descriptor from select() sets (fortified: an abort at >=
+ *   1024) whenever the asynchronous layer was used (OS_AsyncRead,
+ *   OS_AsyncWrite, OS_DoIo; fcgiapp never calls them). So libfcgi never
+ *   closes with shutdown here: fcgi_conn_end() calls FCGX_Free(req, 0) and
+ *   closes the socket itself, and before FCGX_Accept_r we call the public
+ *   FCGX_Detach(), which in this version only sets `detached` (another
+ *   "don't use" field) when ipcFd > 0, so that the one close libfcgi may
+ *   still do (the failed-request path above) is a plain close(). An idle
+ *   connection's EOF is found with recv(MSG_PEEK) before libfcgi is asked
+ *   for anything (fcgi_conn_peek), and closed by us.
  * - FCGX_Free(req, 0) frees the three streams (setting them NULL) and the
  *   parameters and leaves ipcFd open: so the next FCGX_Accept_r's own
  *   FCGX_Finish_r finds nothing to close or flush.
