@@ -63,7 +63,11 @@ int master_run(const struct app *app, int listen_fd, int stream_fd);
  */
 int pool_stopping(void);
 
-/* Run one worker process's thread pool on listen_fd until told to stop (pool.c). */
+/*
+ * Run one worker process on listen_fd until told to stop (pool.c): nthreads
+ * threads serve the requests of every connection the process accepts, at
+ * most nthreads at once, from one epoll set.
+ */
 void pool_run(const struct app *app, int listen_fd, int nthreads, size_t stack_size);
 
 #endif

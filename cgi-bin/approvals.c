@@ -95,12 +95,7 @@ void api_approvals_list(struct request_ctx *ctx)
     if ((db = ctx_db(ctx, &err)) == NULL ||
         (list = approvals_list(db, &f, http_param(ctx->req, "cursor"), (int)limit, next, &err)) ==
             NULL) {
-        if (err.kind == GH_INVALID) {
-            field_error(&e, "cursor", "%s", err.message);
-            reply_invalid(ctx, &e);
-        } else {
-            reply_gh_error(ctx, &err);
-        }
+        reply_gh_error(ctx, &err); /* a bad cursor names its field */
         return;
     }
     reply_list(ctx, list, next[0] ? next : NULL);

@@ -41,7 +41,7 @@ int authenticate(struct request_ctx *ctx)
 {
     const char *authz = http_header(ctx->req, "authorization");
     const char *cookie = http_cookie(ctx->req, session_cookie_name(ctx));
-    struct gh_error err = {GH_OK, ""};
+    struct gh_error err = {GH_OK, "", ""};
     struct db *db;
 
     memset(&ctx->who, 0, sizeof(ctx->who));

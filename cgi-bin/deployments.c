@@ -12,20 +12,6 @@
 #include "../core/timeutil.h"
 #include "reply.h"
 
-/* A core refusal that names one field of the body: validation_failed on it, else as usual. */
-static void reply_field_error(struct request_ctx *ctx, const struct gh_error *err,
-                              const char *field)
-{
-    struct field_errors e = FIELD_ERRORS_INIT;
-
-    if (err->kind != GH_INVALID) {
-        reply_gh_error(ctx, err);
-        return;
-    }
-    field_error(&e, field, "%s", err->message);
-    reply_invalid(ctx, &e);
-}
-
 /*
  * POST /api/v1/deployments — requester.
  * Body: {"id", "name", "plan", "started_at" (default now), "mission_id"
@@ -51,7 +37,7 @@ void api_deployments_create(struct request_ctx *ctx)
     }
     if ((db = ctx_db(ctx, &err)) == NULL ||
         deployment_create(db, &who, &in, &d, &created, &err) != 0) {
-        reply_field_error(ctx, &err, "plan");
+        reply_gh_error(ctx, &err);
         goto out;
     }
     reply_json(ctx, created ? 201 : 200, d);
@@ -89,7 +75,7 @@ void api_deployments_list(struct request_ctx *ctx)
     if ((db = ctx_db(ctx, &err)) == NULL ||
         (list = deployments_list(db, status, http_param(ctx->req, "cursor"), (int)limit,
                                  time_now_ms(), next, &err)) == NULL) {
-        reply_field_error(ctx, &err, "cursor");
+        reply_gh_error(ctx, &err);
         return;
     }
     reply_list(ctx, list, next[0] ? next : NULL);
@@ -177,7 +163,7 @@ void api_deployments_evaluate(struct request_ctx *ctx)
     }
     if ((db = ctx_db(ctx, &err)) == NULL ||
         gate_evaluate(db, &who, id, phase, 0, &decision, &err) != 0) {
-        reply_field_error(ctx, &err, "phase");
+        reply_gh_error(ctx, &err);
         goto out;
     }
     reply_json(ctx, 200, decision);
@@ -214,7 +200,7 @@ void api_deployments_status(struct request_ctx *ctx)
     }
     if ((db = ctx_db(ctx, &err)) == NULL ||
         deployment_report_status(db, &who, id, status, comment, &d, &err) != 0) {
-        reply_field_error(ctx, &err, "status");
+        reply_gh_error(ctx, &err);
         goto out;
     }
     reply_json(ctx, 200, d);
@@ -262,7 +248,7 @@ void api_deployments_signoff(struct request_ctx *ctx)
     }
     if ((db = ctx_db(ctx, &err)) == NULL ||
         deployment_signoff(db, &who, id, decision, comment, &s, &err) != 0) {
-        reply_field_error(ctx, &err, "decision");
+        reply_gh_error(ctx, &err);
         goto out;
     }
     reply_json(ctx, 200, s);

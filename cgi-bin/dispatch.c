@@ -1,6 +1,13 @@
 /*
  * One request, end to end: parse it, route it, enforce the route's flags,
  * run the handler, send the answer, and release everything it allocated.
+ *
+ * The order of refusals: an unknown path 404 (405 for a known path and
+ * another method); credentials that are not text 400; 401 or 403 from the
+ * route's demands (the role check comes before any other check of the
+ * request); a path, query or header that is not text 400; a body over the
+ * limit 413; a form field that is not text 400; CSRF 403; a JSON endpoint
+ * given another media type 415; then the handler.
  */
 #include <stdio.h>
 #include <string.h>
@@ -113,6 +120,39 @@ static int authorize(struct request_ctx *ctx)
     return 0;
 }
 
+/*
+ * A form body is read here, at the edge, so that a field that is not text
+ * is refused before the CSRF check or a handler sees the form. 0, or -1
+ * after answering 400.
+ */
+static int form_refused(struct request_ctx *ctx)
+{
+    if (safe_method(ctx->req->method) ||
+        !http_content_type_is(ctx->req, "application/x-www-form-urlencoded") ||
+        http_read_form(ctx->req, (size_t)ctx->app->cfg.max_body_bytes) != HTTP_FORM_REFUSED)
+        return 0;
+    reply_refused(ctx, &ctx->req->refused);
+    return -1;
+}
+
+/*
+ * Credentials that are not text (the Authorization header, the session
+ * cookie) are refused before anyone is identified with them. A refused
+ * cookie is also cleared, so that the browser's next request works. 0, or
+ * -1 after answering 400.
+ */
+static int credentials_refused(struct request_ctx *ctx)
+{
+    struct http_request *req = ctx->req;
+
+    if (http_cookie_is_text(req, session_cookie_name(ctx)) && req->refused_credentials.what == NULL)
+        return 0;
+    reply_refused(ctx, &req->refused_credentials);
+    if (strcmp(req->refused_credentials.what, "cookie") == 0)
+        session_cookie_set(ctx, NULL);
+    return -1;
+}
+
 /* Answer requests that never reach a handler: unknown path or method. */
 static void reply_unrouted(struct request_ctx *ctx, int rc, struct buf *allow)
 {
@@ -148,14 +188,21 @@ void dispatch(const struct app *app, struct thread_state *t, char **envp, const 
         ctx.route = NULL;
     } else {
         ctx.route = &routes[rc];
-        if (identify(&ctx) != 0 || authorize(&ctx) != 0) {
+        if (credentials_refused(&ctx) != 0) {
+            /* answered 400: credentials that are not text */
+        } else if (identify(&ctx) != 0 || authorize(&ctx) != 0) {
             /* answered: 401, a redirect to the sign-in page, or 403 */
+        } else if (req.refused.what) {
+            /* The path, the query or a header is not text: refused after the role check. */
+            reply_refused(&ctx, &req.refused);
         } else if ((unsigned long long)req.content_length >
                    (unsigned long long)app->cfg.max_body_bytes) {
             char msg[96];
             snprintf(msg, sizeof(msg), "the body is larger than %ld bytes",
                      app->cfg.max_body_bytes);
             reply_error(&ctx, 413, "payload_too_large", msg, NULL);
+        } else if (form_refused(&ctx) != 0) {
+            /* answered 400: a form field that is not text */
         } else if (ctx.who.via == AUTH_SESSION && !(ctx.route->flags & R_PUBLIC) &&
                    !safe_method(req.method) && csrf_check(&ctx) != 0) {
             /* answered 403 csrf_failed */

@@ -62,7 +62,8 @@ int listen_unix(const char *path, const char *group, struct gh_error *err)
             goto fail_unlink;
         }
     }
-    if (chmod(path, 0660) != 0 || listen(fd, 1024) != 0) {
+    /* Connections wait here only while every thread of every process is busy (pool.c). */
+    if (chmod(path, 0660) != 0 || listen(fd, SOMAXCONN) != 0) {
         gh_fail(err, GH_INTERNAL, "cannot listen on %s: %s", path, strerror(errno));
         goto fail_unlink;
     }

@@ -53,7 +53,7 @@ void page_login_submit(struct request_ctx *ctx)
                                            cfg->login_window_seconds};
     const char *username, *password, *next;
     char token[TOKEN_B64_LEN], csrf[TOKEN_B64_LEN], hash[crypto_pwhash_STRBYTES];
-    struct gh_error err = {GH_OK, ""};
+    struct gh_error err = {GH_OK, "", ""};
     int64_t now = time_now_ms();
     struct user u;
     struct db *db;
@@ -71,6 +71,9 @@ void page_login_submit(struct request_ctx *ctx)
         return;
     case HTTP_BODY_SHORT:
         reply_error(ctx, 400, "validation_failed", "the form arrived incomplete", NULL);
+        return;
+    case HTTP_FORM_REFUSED: /* the dispatcher refuses these first; kept for completeness */
+        reply_refused(ctx, &ctx->req->refused);
         return;
     }
     username = http_form(ctx->req, "username");

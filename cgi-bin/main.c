@@ -12,6 +12,7 @@
 #include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,23 @@ static void usage(FILE *to)
                 "/etc/gatehouse/gatehouse.conf)\n"
                 "  --socket PATH  FastCGI unix socket to create (default: the configuration's "
                 "socket)\n");
+}
+
+/*
+ * Every FastCGI connection nginx holds open is a descriptor here, and the
+ * pool serves any number of them (pool.c): take the whole hard limit
+ * rather than the soft 1024, so that a burst never finds accept failing
+ * for want of descriptors.
+ */
+static void raise_open_files_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+        return;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        log_warn("cannot raise the open-files limit to %llu", (unsigned long long)rl.rlim_max);
 }
 
 /* A CGI server expects an HTTP answer even when we cannot start. */
@@ -92,6 +110,7 @@ int main(int argc, char **argv)
 
     if (FCGX_Init() != 0)
         fatal("FCGX_Init failed");
+    raise_open_files_limit();
     if (!FCGX_IsCGI()) {
         listen_fd = 0;
         log_info("serving the FastCGI socket passed as stdin");

@@ -8,19 +8,6 @@
 #include "../core/validate.h"
 #include "reply.h"
 
-/* A paging call that failed: a bad cursor is the caller's validation error, anything else ours. */
-static void reply_page_error(struct request_ctx *ctx, const struct gh_error *err)
-{
-    struct field_errors e = FIELD_ERRORS_INIT;
-
-    if (err->kind != GH_INVALID) {
-        reply_gh_error(ctx, err);
-        return;
-    }
-    field_error(&e, "cursor", "%s", err->message);
-    reply_invalid(ctx, &e);
-}
-
 /*
  * GET /api/v1/missions — any signed-in user.
  * Parameters: status (active, resolved, failed, rolled_back), cursor,
@@ -48,7 +35,7 @@ void api_missions_list(struct request_ctx *ctx)
     if ((db = ctx_db(ctx, &err)) == NULL ||
         (list = missions_list(db, status, http_param(ctx->req, "cursor"), (int)limit, MISSION_TOTAL,
                               next, &err)) == NULL) {
-        reply_page_error(ctx, &err);
+        reply_gh_error(ctx, &err); /* a bad cursor names its field */
         return;
     }
     reply_list(ctx, list, next[0] ? next : NULL);
@@ -104,7 +91,7 @@ void api_missions_timeline(struct request_ctx *ctx)
     json_decref(m);
     list = timeline_page(db, id, http_param(ctx->req, "cursor"), (int)limit, next, &err);
     if (list == NULL) {
-        reply_page_error(ctx, &err);
+        reply_gh_error(ctx, &err); /* a bad cursor names its field */
         return;
     }
     reply_list(ctx, list, next[0] ? next : NULL);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/echo.h"
 #include "../core/freezes.h"
 #include "../core/json.h"
 #include "../core/log.h"
@@ -24,17 +25,33 @@ static const struct nav_item nav[] = {
     {"Freezes", "/freezes"}, {"Deployments", "/deployments"}, {"Ledger", "/ledger"},
 };
 
+/*
+ * The answer when a JSON document cannot be built or serialised (jansson
+ * refuses strings that are not UTF-8; a bug let one through): a complete
+ * 500 envelope written without jansson from known-safe strings.
+ */
+static void set_json_failure(struct request_ctx *ctx)
+{
+    struct http_response *resp = ctx->resp;
+
+    log_error("cannot serialise a JSON response to %s %s; answered 500", ctx->req->method,
+              ctx->req->path);
+    http_response_reset(resp);
+    resp->status = 500;
+    resp->content_type = "application/json";
+    envelope_internal_text(&resp->body, ctx->req->request_id);
+}
+
+/* Serialise doc (stolen; NULL when building it failed) as the answer. */
 static void set_json(struct request_ctx *ctx, int status, json_t *doc)
 {
     struct http_response *resp = ctx->resp;
     char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_REALS) : NULL;
 
-    http_response_reset(resp);
     if (text == NULL) {
-        /* Only out of memory gets here; answer without a body rather than lie. */
-        log_error("cannot serialise a JSON response");
-        resp->status = 500;
+        set_json_failure(ctx);
     } else {
+        http_response_reset(resp);
         resp->status = status;
         resp->content_type = "application/json";
         buf_puts(&resp->body, text);
@@ -46,15 +63,17 @@ static void set_json(struct request_ctx *ctx, int status, json_t *doc)
 
 void reply_json(struct request_ctx *ctx, int status, json_t *data)
 {
-    set_json(ctx, status, envelope_data(data, ctx->req->request_id));
+    /* envelope_data steals data even when it fails (jansson's "o"). */
+    set_json(ctx, status, data ? envelope_data(data, ctx->req->request_id) : NULL);
 }
 
 void reply_list(struct request_ctx *ctx, json_t *items, const char *next_cursor)
 {
-    json_t *doc = envelope_data(items, ctx->req->request_id);
+    json_t *doc = items ? envelope_data(items, ctx->req->request_id) : NULL;
 
-    json_object_set_new(json_object_get(doc, "meta"), "next_cursor",
-                        next_cursor ? json_string(next_cursor) : json_null());
+    if (doc)
+        json_object_set_new(json_object_get(doc, "meta"), "next_cursor",
+                            next_cursor ? json_string(next_cursor) : json_null());
     set_json(ctx, 200, doc);
 }
 
@@ -79,8 +98,10 @@ void reply_error(struct request_ctx *ctx, int status, const char *code, const ch
                  json_t *details)
 {
     struct tpl_dict *layout, *content;
-    char status_text[8];
+    char status_text[8], repaired[512];
 
+    /* A client value that slipped into the message unechoed must not cost the answer. */
+    message = text_repair(message, repaired, sizeof(repaired));
     if (status >= 500)
         log_fields(
             LOG_ERROR,
@@ -98,6 +119,20 @@ void reply_error(struct request_ctx *ctx, int status, const char *code, const ch
     tpl_set(content, "MESSAGE", message);
     tpl_set(content, "REQUEST_ID", ctx->req->request_id);
     page_send(ctx, status, layout);
+}
+
+void reply_refused(struct request_ctx *ctx, const struct http_refusal *refused)
+{
+    struct field_errors e = FIELD_ERRORS_INIT;
+    char shown[ECHO_LEN], message[ECHO_LEN + 96];
+
+    field_error(&e, refused->field, "%s", refused->problem);
+    if (strcmp(refused->field, "path") == 0)
+        snprintf(message, sizeof(message), "the path %s", refused->problem);
+    else
+        snprintf(message, sizeof(message), "%s '%s' %s", refused->what, echo(refused->field, shown),
+                 refused->problem);
+    reply_error(ctx, 400, "validation_failed", message, field_errors_take(&e));
 }
 
 void reply_redirect(struct request_ctx *ctx, const char *location)
@@ -123,7 +158,14 @@ void reply_gh_error(struct request_ctx *ctx, const struct gh_error *err)
         reply_error(ctx, 503, "unavailable", err->message, NULL);
         break;
     case GH_INVALID:
-        reply_error(ctx, 400, "validation_failed", err->message, NULL);
+        /* The core names the input at fault when it knows it. */
+        if (err->field[0]) {
+            struct field_errors e = FIELD_ERRORS_INIT;
+            field_error(&e, err->field, "%s", err->message);
+            reply_error(ctx, 400, "validation_failed", err->message, field_errors_take(&e));
+        } else {
+            reply_error(ctx, 400, "validation_failed", err->message, NULL);
+        }
         break;
     case GH_NOT_FOUND:
         reply_error(ctx, 404, "not_found", err->message, NULL);
@@ -199,6 +241,8 @@ json_t *request_json_body(struct request_ctx *ctx)
     case HTTP_BODY_SHORT:
         reply_error(ctx, 400, "invalid_json", "the body ended before its declared length", NULL);
         return NULL;
+    case HTTP_FORM_REFUSED: /* not a form: read_body never answers this */
+        break;
     }
     body = json_body_parse(buf_str(&ctx->req->body), ctx->req->body.len, &err);
     if (body == NULL)

@@ -28,11 +28,20 @@ void reply_bytes(struct request_ctx *ctx, int status, const char *content_type, 
  */
 void reply_error(struct request_ctx *ctx, int status, const char *code, const char *message,
                  json_t *details);
+/*
+ * 400 validation_failed for an input refused at the edge (core/http.h,
+ * struct http_refusal): details name the input, shown through echo().
+ */
+void reply_refused(struct request_ctx *ctx, const struct http_refusal *refused);
 /* 303 See Other to a local path. */
 void reply_redirect(struct request_ctx *ctx, const char *location);
 /* Whether next is a safe place to send a browser after sign-in (a local path). */
 int local_path(const char *next);
-/* Map a gh_error to its status and code; GH_INTERNAL shows no message. */
+/*
+ * Map a gh_error to its status and code; GH_INTERNAL shows no message. A
+ * GH_INVALID error that names its field is answered with that field in
+ * details (validation_failed).
+ */
 void reply_gh_error(struct request_ctx *ctx, const struct gh_error *err);
 
 /*

@@ -35,12 +35,7 @@ void api_webhooks_create(struct request_ctx *ctx)
         webhook_add(db, ctx->who.username, url, events, description,
                     ctx->app->cfg.webhook_allow_http, &id, secret, &err) != 0 ||
         (sub = webhook_get(db, id, &err)) == NULL) {
-        if (err.kind == GH_INVALID) {
-            field_error(&e, "url", "%s", err.message);
-            reply_invalid(ctx, &e);
-        } else {
-            reply_gh_error(ctx, &err);
-        }
+        reply_gh_error(ctx, &err); /* names url or events */
         goto out;
     }
     json_object_set_new(sub, "secret", json_string(secret));

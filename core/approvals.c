@@ -10,6 +10,7 @@
 #include "events.h"
 #include "freezes.h"
 #include "group_commit.h"
+#include "log.h"
 #include "timeutil.h"
 #include "validate.h"
 
@@ -192,10 +193,13 @@ json_t *approval_get(struct db *db, int64_t id, struct gh_error *err)
         return NULL;
     }
     rc = db_step(db, st, err);
-    if (rc == SQLITE_ROW)
-        a = approval_json(db, st);
-    else if (rc == SQLITE_DONE)
+    if (rc == SQLITE_ROW && (a = approval_json(db, st)) == NULL) {
+        /* Text that is not UTF-8 got into the row behind Gatehouse's back. */
+        log_error("approval %lld does not serialise", (long long)id);
+        gh_fail(err, GH_INTERNAL, "an approval does not serialise");
+    } else if (rc == SQLITE_DONE) {
         gh_fail(err, GH_NOT_FOUND, "no approval request %lld", (long long)id);
+    }
     db_reset(st);
     return a;
 }
@@ -836,7 +840,7 @@ static int parse_cursor(const char *s, int with_ms, int64_t *ms, int64_t *id)
 
 static int bad_cursor(struct gh_error *err)
 {
-    return gh_fail(err, GH_INVALID, "the cursor is not one this API gave out");
+    return gh_fail_field(err, GH_INVALID, "cursor", "the cursor is not one this API gave out");
 }
 
 json_t *approvals_list(struct db *db, const struct approval_filter *f, const char *cursor,

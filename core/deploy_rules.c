@@ -36,7 +36,8 @@ int deploy_status_final(enum deploy_status s)
 int status_report_check(enum deploy_status from, enum deploy_status to, struct gh_error *err)
 {
     if (to != DEP_ROLLED_BACK && to != DEP_HELD && to != DEP_IN_PROGRESS)
-        return gh_fail(err, GH_INVALID, "an executor reports rolled_back, held or in_progress");
+        return gh_fail_field(err, GH_INVALID, "status",
+                             "an executor reports rolled_back, held or in_progress");
     if (deploy_status_final(from))
         return gh_fail(err, GH_CONFLICT, "the deployment is already %s", deploy_status_name(from));
     if (from == to)

@@ -351,7 +351,7 @@ json_t *deployments_list(struct db *db, const char *status, const char *cursor, 
     if (cursor) {
         before = strtoll(cursor, &end, 10);
         if (*cursor == '\0' || *end != '\0' || before <= 0) {
-            gh_fail(err, GH_INVALID, "the cursor is not one this API gave out");
+            gh_fail_field(err, GH_INVALID, "cursor", "the cursor is not one this API gave out");
             return NULL;
         }
     }
@@ -467,7 +467,7 @@ int deployment_create(struct db *db, const struct actor *who, const struct deplo
     }
     if (plan_load(db, in->plan, &plan, &revision, err) != 0) {
         if (err->kind == GH_NOT_FOUND)
-            gh_fail(err, GH_INVALID, "there is no plan named '%s'", in->plan);
+            gh_fail_field(err, GH_INVALID, "plan", "there is no plan named '%s'", in->plan);
         rc = -1;
         goto out;
     }
@@ -589,7 +589,8 @@ int gate_evaluate(struct db *db, const struct actor *who, const char *id, const 
     current = deployment_phase_at(&d, who->now_ms);
     w.phase = phase ? plan_phase_index(&d.plan, phase) : current;
     if (phase && w.phase < 0)
-        rc = gh_fail(err, GH_INVALID, "plan %s has no phase '%s'", d.plan.name, phase);
+        rc = gh_fail_field(err, GH_INVALID, "phase", "plan %s has no phase '%s'", d.plan.name,
+                           phase);
     else if (w.phase < 0)
         rc = gh_fail(err, GH_CONFLICT, "deployment %s has not reached its first phase yet", id);
     else if (w.phase > current)
@@ -782,7 +783,8 @@ int deployment_report_status(struct db *db, const struct actor *who, const char 
 
     *out = NULL;
     if (deploy_status_parse(status, &to) != 0)
-        return gh_fail(err, GH_INVALID, "an executor reports rolled_back, held or in_progress");
+        return gh_fail_field(err, GH_INVALID, "status",
+                             "an executor reports rolled_back, held or in_progress");
     time_format_rfc3339(who->now_ms, at);
     if (db_begin_write(db, err) != 0)
         return -1;
@@ -832,7 +834,8 @@ int deployment_signoff(struct db *db, const struct actor *who, const char *id, c
 
     *out = NULL;
     if (signoff_parse(decision, &sd) != 0)
-        return gh_fail(err, GH_INVALID, "a sign-off is APPROVED, REJECTED or HOLD");
+        return gh_fail_field(err, GH_INVALID, "decision",
+                             "a sign-off is APPROVED, REJECTED or HOLD");
     time_format_rfc3339(who->now_ms, at);
     if (db_begin_write(db, err) != 0)
         return -1;

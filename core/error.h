@@ -23,10 +23,19 @@ enum gh_kind {
 struct gh_error {
     enum gh_kind kind; /* what went wrong, broadly */
     char message[512]; /* one sentence for a person; never SQL or a stack trace */
+    char field[64];    /* the input at fault (details[].field of a validation_failed), or "" */
 };
 
-/* Fill err (which may be NULL) and return -1, so that callers can `return gh_fail(...)`. */
+/*
+ * Fill err (which may be NULL) and return -1, so that callers can `return
+ * gh_fail(...)`. A client value in the message goes through echo()
+ * (echo.h); whatever still is not UTF-8 (a cut in the middle of a
+ * character) is shown as \xNN, so the message can always be sent.
+ */
 int gh_fail(struct gh_error *err, enum gh_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same, naming the input at fault: the HTTP layer reports it as details[].field. */
+int gh_fail_field(struct gh_error *err, enum gh_kind kind, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "echo.h"
 #include "ledger.h"
+#include "log.h"
 #include "outbox.h"
 #include "timeutil.h"
 #include "crypto.h"
@@ -210,6 +212,7 @@ json_t *mission_read(struct db *db, const char *id, int with_counts, struct gh_e
     static const char counts_sql[] =
         "SELECT type, count(*) FROM events WHERE mission_id = :id GROUP BY type ORDER BY type";
     static const char total_sql[] = "SELECT count(*) FROM events WHERE mission_id = :id";
+    char shown[ECHO_LEN];
     sqlite3_stmt *st = db_prepare(db, sql);
     json_t *m = NULL, *counts;
     int rc, total = 0;
@@ -233,7 +236,12 @@ json_t *mission_read(struct db *db, const char *id, int with_counts, struct gh_e
                           ? json_null()
                           : json_string((const char *)sqlite3_column_text(st, 6)));
     else if (rc == SQLITE_DONE)
-        gh_fail(err, GH_NOT_FOUND, "no mission '%s'", id);
+        gh_fail(err, GH_NOT_FOUND, "no mission '%s'", echo(id, shown));
+    if (rc == SQLITE_ROW && m == NULL) {
+        /* Text that is not UTF-8 got into the row behind Gatehouse's back. */
+        log_error("mission %s does not serialise", echo(id, shown));
+        gh_fail(err, GH_INTERNAL, "a mission does not serialise");
+    }
     db_reset(st);
     if (m == NULL)
         return NULL;
@@ -270,7 +278,7 @@ int mission_close(struct db *db, const char *actor, const char *id, const char *
         "UPDATE missions SET status = :status, summary = :summary, closed_at = :at,"
         " updated_at = :at, updated_ms = :ms WHERE id = :id AND status = 'active'";
     static const char exists_sql[] = "SELECT status FROM missions WHERE id = :id";
-    char at[TIME_RFC3339_LEN], subject[80];
+    char at[TIME_RFC3339_LEN], subject[80], shown[ECHO_LEN];
     int64_t now = time_now_ms();
     sqlite3_stmt *st;
     json_t *payload;
@@ -286,10 +294,10 @@ int mission_close(struct db *db, const char *actor, const char *id, const char *
         st = db_prepare(db, exists_sql);
         if (st && db_bind(st, BINDS(BIND_TEXT(":id", id))) == 0 &&
             db_step(db, st, err) == SQLITE_ROW)
-            rc = gh_fail(err, GH_CONFLICT, "mission '%s' is already %s", id,
+            rc = gh_fail(err, GH_CONFLICT, "mission '%s' is already %s", echo(id, shown),
                          sqlite3_column_text(st, 0));
         else
-            rc = gh_fail(err, GH_NOT_FOUND, "no mission '%s'", id);
+            rc = gh_fail(err, GH_NOT_FOUND, "no mission '%s'", echo(id, shown));
         db_reset(st);
     }
     if (rc == 0) {
@@ -333,7 +341,7 @@ json_t *missions_list(struct db *db, const char *status, const char *cursor, int
 
     next[0] = '\0';
     if (cursor && parse_cursor(cursor, &ms, &tie) != 0) {
-        gh_fail(err, GH_INVALID, "the cursor is not one this API gave out");
+        gh_fail_field(err, GH_INVALID, "cursor", "the cursor is not one this API gave out");
         return NULL;
     }
     st = db_prepare(db, sql);
@@ -377,7 +385,7 @@ json_t *timeline_page(struct db *db, const char *mission_id, const char *cursor,
 
     next[0] = '\0';
     if (cursor && parse_cursor(cursor, &ms, &seq) != 0) {
-        gh_fail(err, GH_INVALID, "the cursor is not one this API gave out");
+        gh_fail_field(err, GH_INVALID, "cursor", "the cursor is not one this API gave out");
         return NULL;
     }
     st = db_prepare(db, sql);

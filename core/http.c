@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "echo.h"
 #include "log.h"
 #include "validate.h"
 
@@ -52,29 +53,66 @@ static int hexval(int c)
     return -1;
 }
 
-char *http_url_decode(struct arena *a, const char *s, size_t len, int plus)
+/* Whether s is valid UTF-8 (a C string: no NUL inside). */
+static int is_text(const char *s)
 {
-    char *out = arena_alloc(a, len + 1);
+    for (int n; *s; s += n)
+        if ((n = utf8_char_len(s)) == 0)
+            return 0;
+    return 1;
+}
+
+/*
+ * Decode %XX (and '+' as space when plus) into *out, in a's memory: NULL,
+ * or what is wrong with the escapes (*out is then NULL).
+ */
+static const char *decode_bytes(struct arena *a, const char *s, size_t len, int plus, char **out)
+{
+    char *text = arena_alloc(a, len + 1);
     size_t o = 0;
 
+    *out = NULL;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '%') {
             int hi, lo;
             if (i + 2 >= len)
-                return NULL;
+                return "is not valid percent-encoding";
             hi = hexval((unsigned char)s[i + 1]);
             lo = hexval((unsigned char)s[i + 2]);
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                return NULL;
-            out[o++] = (char)(hi * 16 + lo);
+            if (hi < 0 || lo < 0)
+                return "is not valid percent-encoding";
+            if (hi == 0 && lo == 0)
+                return "contains a NUL byte";
+            text[o++] = (char)(hi * 16 + lo);
             i += 2;
         } else if (s[i] == '+' && plus) {
-            out[o++] = ' ';
+            text[o++] = ' ';
         } else {
-            out[o++] = s[i];
+            text[o++] = s[i];
         }
     }
-    out[o] = '\0';
+    text[o] = '\0';
+    *out = text;
+    return NULL;
+}
+
+/* decode_bytes(), and the result must be UTF-8 text. */
+static const char *decode(struct arena *a, const char *s, size_t len, int plus, char **out)
+{
+    const char *problem = decode_bytes(a, s, len, plus, out);
+
+    if (problem == NULL && !is_text(*out)) {
+        *out = NULL;
+        problem = "is not valid UTF-8";
+    }
+    return problem;
+}
+
+char *http_url_decode(struct arena *a, const char *s, size_t len, int plus)
+{
+    char *out;
+
+    decode_bytes(a, s, len, plus, &out);
     return out;
 }
 
@@ -94,9 +132,11 @@ void http_url_encode(struct buf *out, const char *s)
     }
 }
 
-void http_parse_urlencoded(struct arena *a, const char *s, size_t len, struct http_params *p)
+int http_parse_urlencoded(struct arena *a, const char *s, size_t len, struct http_params *p,
+                          struct http_refusal *refused, const char *what)
 {
     size_t cap = 1;
+    int left_out = 0;
 
     for (size_t i = 0; i < len; i++)
         if (s[i] == '&')
@@ -109,17 +149,28 @@ void http_parse_urlencoded(struct arena *a, const char *s, size_t len, struct ht
         const char *eq = memchr(s, '=', n);
         if (n > 0) {
             size_t nlen = eq ? (size_t)(eq - s) : n;
-            char *name = http_url_decode(a, s, nlen, 1);
-            char *value = eq ? http_url_decode(a, eq + 1, n - nlen - 1, 1) : "";
-            /* A malformed pair is dropped rather than guessed at. */
-            if (name && value && *name)
+            char *name, *value = "";
+            const char *problem = decode(a, s, nlen, 1, &name);
+            if (problem == NULL && eq)
+                problem = decode(a, eq + 1, n - nlen - 1, 1, &value);
+            if (problem == NULL && *name) {
                 params_add(p, cap, name, value);
+            } else if (problem) {
+                /* Left out, and refused: the first one is named in the answer. */
+                left_out++;
+                if (refused && refused->what == NULL) {
+                    refused->what = what;
+                    refused->field = name ? name : arena_strndup(a, s, nlen);
+                    refused->problem = problem;
+                }
+            }
         }
         if (amp == NULL)
             break;
         len -= n + 1;
         s = amp + 1;
     }
+    return left_out;
 }
 
 /* "a=b; c=d" */
@@ -191,6 +242,58 @@ static void assign_request_id(struct http_request *r)
     r->request_id = id;
 }
 
+/*
+ * The request headers Gatehouse reads, and may ask http_header() for. The
+ * values of these must be text (valid UTF-8): other headers are never
+ * looked at, so their bytes do not matter. Two are judged elsewhere:
+ * x-request-id is replaced when it is not a sane id (and so never echoed),
+ * and cookie is parsed into cookies, of which only the session cookie is
+ * read (http_cookie_is_text). authorization is refused apart, before the
+ * caller is identified.
+ */
+static const char *const headers_read[] = {
+    "authorization",
+    "cookie",
+    "host",
+    "idempotency-key",
+    "last-event-id",
+    "origin",
+    "sec-fetch-site",
+    "webhook-id",
+    "webhook-signature",
+    "webhook-timestamp",
+    "x-csrf-token",
+    "x-forwarded-proto",
+    "x-request-id",
+    NULL,
+};
+
+static int header_known(const char *name)
+{
+    for (const char *const *h = headers_read; *h; h++)
+        if (strcmp(*h, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Refuse the first header the app reads whose value is not text. */
+static void check_headers(struct http_request *r)
+{
+    for (size_t i = 0; i < r->headers.count; i++) {
+        const char *name = r->headers.items[i].name;
+        struct http_refusal *to = &r->refused;
+        if (!header_known(name) || strcmp(name, "cookie") == 0 ||
+            strcmp(name, "x-request-id") == 0 || is_text(r->headers.items[i].value))
+            continue;
+        if (strcmp(name, "authorization") == 0)
+            to = &r->refused_credentials;
+        if (to->what == NULL)
+            *to = (struct http_refusal){"header", name, "is not valid UTF-8"};
+    }
+    if (r->refused.what == NULL && !is_text(r->content_type))
+        r->refused = (struct http_refusal){"header", "content-type", "is not valid UTF-8"};
+}
+
 void http_request_init(struct http_request *r, struct arena *a, char **envp,
                        const struct http_io *io, void *io_ctx)
 {
@@ -250,24 +353,33 @@ void http_request_init(struct http_request *r, struct arena *a, char **envp,
     if (r->content_length < 0)
         r->content_length = 0;
 
-    /* nginx's $document_uri is already decoded and normalised; CGI servers give PATH_INFO. */
+    /* nginx's $document_uri is already decoded and normalised (it refuses
+       %00 itself); CGI servers give PATH_INFO. */
     if (document_uri && *document_uri)
         r->path = document_uri;
     else if (path_info && *path_info)
         r->path = path_info;
     else if (request_uri && *request_uri) {
         const char *q = strchr(request_uri, '?');
-        r->path =
-            http_url_decode(a, request_uri, q ? (size_t)(q - request_uri) : strlen(request_uri), 0);
+        char *decoded;
+        const char *problem = decode_bytes(
+            a, request_uri, q ? (size_t)(q - request_uri) : strlen(request_uri), 0, &decoded);
+        if (problem)
+            r->refused = (struct http_refusal){"the path", "path", problem};
+        r->path = decoded;
     }
     if (r->path == NULL || r->path[0] != '/')
         r->path = "/";
+    if (r->refused.what == NULL && !is_text(r->path))
+        r->refused = (struct http_refusal){"the path", "path", "is not valid UTF-8"};
 
     /* Only nginx reaches the socket, so its X-Forwarded-Proto can be believed. */
     proto = http_header(r, "x-forwarded-proto");
     r->https =
         (https && strcasecmp(https, "on") == 0) || (proto && strcasecmp(proto, "https") == 0);
-    http_parse_urlencoded(a, r->query, strlen(r->query), &r->params);
+    http_parse_urlencoded(a, r->query, strlen(r->query), &r->params, &r->refused,
+                          "query parameter");
+    check_headers(r);
     parse_cookies(a, http_header(r, "cookie") ? http_header(r, "cookie") : "", &r->cookies);
     assign_request_id(r);
 }
@@ -279,7 +391,22 @@ void http_request_free(struct http_request *r)
 
 const char *http_header(const struct http_request *r, const char *name)
 {
+    if (!header_known(name)) {
+        log_error("http_header(\"%s\"): a header nobody checked; add it to headers_read", name);
+        return NULL;
+    }
     return params_get(&r->headers, name);
+}
+
+int http_cookie_is_text(struct http_request *r, const char *name)
+{
+    const char *v = http_cookie(r, name);
+
+    if (v == NULL || is_text(v))
+        return 1;
+    if (r->refused_credentials.what == NULL)
+        r->refused_credentials = (struct http_refusal){"cookie", name, "is not valid UTF-8"};
+    return 0;
 }
 
 const char *http_param(const struct http_request *r, const char *name)
@@ -358,9 +485,19 @@ enum http_body_status http_read_form(struct http_request *r, size_t limit)
 {
     enum http_body_status st = http_read_body(r, limit);
 
-    if (st == HTTP_BODY_OK && http_content_type_is(r, "application/x-www-form-urlencoded"))
-        http_parse_urlencoded(r->arena, buf_str(&r->body), r->body.len, &r->form);
-    return st;
+    if (st != HTTP_BODY_OK || !http_content_type_is(r, "application/x-www-form-urlencoded"))
+        return st;
+    if (!r->form_parsed) {
+        r->form_parsed = 1;
+        /* A NUL in the body is a field that is not text, like %00. */
+        if (r->body.len && memchr(r->body.data, '\0', r->body.len) && r->refused.what == NULL)
+            r->refused = (struct http_refusal){"form field", "body", "contains a NUL byte"};
+        else if (http_parse_urlencoded(r->arena, buf_str(&r->body), r->body.len, &r->form,
+                                       &r->refused, "form field") == 0)
+            return HTTP_BODY_OK;
+    }
+    return r->refused.what && strcmp(r->refused.what, "form field") == 0 ? HTTP_FORM_REFUSED
+                                                                         : HTTP_BODY_OK;
 }
 
 int http_content_type_is(const struct http_request *r, const char *media)

@@ -38,6 +38,20 @@ struct http_params {
     size_t count;             /* items in use */
 };
 
+/*
+ * An input refused at the edge: bytes that are not text where Gatehouse
+ * reads text — invalid UTF-8 (overlong forms and surrogates included) or a
+ * NUL — or broken percent-encoding. A client can send such bytes in the
+ * path, the query, a header, a cookie or a form field; they never reach a
+ * handler (the dispatcher answers 400 validation_failed naming the input),
+ * so no handler can echo them into an answer that does not serialise.
+ */
+struct http_refusal {
+    const char *what;    /* for people: "the path", "query parameter"...; NULL: nothing refused */
+    const char *field;   /* details[].field: "path", or the name as sent (show it through echo()) */
+    const char *problem; /* details[].problem: "is not valid UTF-8", ... */
+};
+
 struct http_request {
     struct arena *arena;            /* owner of everything below */
     const char *method;             /* "GET", "POST", ... */
@@ -55,8 +69,11 @@ struct http_request {
     struct http_params path_params; /* {name} segments matched by the router */
     struct buf body;                /* the body, once http_read_body() ran */
     int body_state;                 /* 0 unread, 1 read, -1 failed */
-    const struct http_io *io;       /* transport */
-    void *io_ctx;                   /* transport's own state */
+    int form_parsed;                /* http_read_form() has parsed the body into form */
+    struct http_refusal refused;    /* the first path, query, header or form input not text */
+    struct http_refusal refused_credentials; /* the Authorization header, when not text */
+    const struct http_io *io;                /* transport */
+    void *io_ctx;                            /* transport's own state */
 };
 
 /*
@@ -67,7 +84,11 @@ void http_request_init(struct http_request *r, struct arena *a, char **envp,
                        const struct http_io *io, void *io_ctx);
 void http_request_free(struct http_request *r);
 
-/* Lookups; NULL when absent. Header names are lower case ("x-request-id"). */
+/*
+ * Lookups; NULL when absent. Header names are lower case ("x-request-id"),
+ * and only the headers listed in http.c (headers_read) may be asked for:
+ * those are the ones checked to be text at the edge.
+ */
 const char *http_header(const struct http_request *r, const char *name);
 const char *http_param(const struct http_request *r, const char *name);
 const char *http_form(const struct http_request *r, const char *name);
@@ -79,6 +100,7 @@ enum http_body_status {
     HTTP_BODY_OK = 0,
     HTTP_BODY_TOO_LARGE, /* declared or actual length over the limit */
     HTTP_BODY_SHORT,     /* the peer sent less than it declared */
+    HTTP_FORM_REFUSED,   /* a form field is not text: r->refused says which */
 };
 
 /* Read exactly CONTENT_LENGTH bytes into r->body, refusing more than limit. */
@@ -90,13 +112,26 @@ enum http_body_status http_read_body(struct http_request *r, size_t limit);
  * connection is abandoned instead. 0 when the connection stays usable.
  */
 int http_discard_body(struct http_request *r, unsigned long long limit);
-/* Read the body and parse it as application/x-www-form-urlencoded into r->form. */
+/*
+ * Read the body and parse it as application/x-www-form-urlencoded into
+ * r->form (once: later calls answer the same). A field that is not text
+ * is left out and described in r->refused (HTTP_FORM_REFUSED).
+ */
 enum http_body_status http_read_form(struct http_request *r, size_t limit);
 /* Whether Content-Type is media ("application/json"), parameters allowed. */
 int http_content_type_is(const struct http_request *r, const char *media);
 
-/* Parse "a=1&b=%20" into p (decoded, '+' as space). */
-void http_parse_urlencoded(struct arena *a, const char *s, size_t len, struct http_params *p);
+/*
+ * Parse "a=1&b=%20" into p (decoded, '+' as space). A pair whose name or
+ * value is broken percent-encoding or decodes to a NUL or to bytes that are
+ * not UTF-8 is left out; the first one is described in *refused (what is
+ * the kind of input, e.g. "query parameter") unless refused->what is
+ * already set. Returns how many pairs were left out.
+ */
+int http_parse_urlencoded(struct arena *a, const char *s, size_t len, struct http_params *p,
+                          struct http_refusal *refused, const char *what);
+/* Whether a cookie the app reads is text; fills r->refused_credentials when it is not. */
+int http_cookie_is_text(struct http_request *r, const char *name);
 /* Append s percent-encoded (everything but unreserved characters and '/'). */
 void http_url_encode(struct buf *out, const char *s);
 /* Decode %XX (and '+' when plus is set); NULL if an escape is malformed or decodes to NUL. */

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "echo.h"
 #include "log.h"
+#include "validate.h"
 
 json_t *envelope_data(json_t *data, const char *request_id)
 {
@@ -22,17 +24,28 @@ json_t *envelope_error(const char *code, const char *message, json_t *details,
                      request_id ? request_id : "");
 }
 
+void envelope_internal_text(struct buf *out, const char *request_id)
+{
+    buf_puts(out, "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\","
+                  "\"details\":[]},\"meta\":{\"request_id\":\"");
+    if (request_id && valid_request_id(request_id))
+        buf_puts(out, request_id);
+    buf_puts(out, "\"}}");
+}
+
 void field_error(struct field_errors *e, const char *field, const char *fmt, ...)
 {
-    char problem[256];
+    char text[256], problem[256], name[ECHO_LEN];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(problem, sizeof(problem), fmt, ap);
+    vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     if (e->details == NULL)
         e->details = json_array();
-    json_array_append_new(e->details, json_pack("{s:s, s:s}", "field", field, "problem", problem));
+    /* The field may be the client's (an unknown key): shown back safely, like the problem. */
+    json_array_append_new(e->details, json_pack("{s:s, s:s}", "field", echo(field, name), "problem",
+                                                text_repair(text, problem, sizeof(problem))));
     e->count++;
 }
 
@@ -73,10 +86,11 @@ json_t *json_body_parse(const char *body, size_t len, struct gh_error *err)
     json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 
     if (v == NULL) {
-        /* jansson's own text for this one names its option flag. */
+        char shown[ECHO_LEN];
+        /* jansson's own text for this one names its option flag; others quote the input. */
         const char *why = json_error_code(&jerr) == json_error_null_character
                               ? "strings may not contain \\u0000"
-                              : jerr.text;
+                              : echo(jerr.text, shown);
         gh_fail(err, GH_INVALID, "the body is not valid JSON: %s (line %d, column %d)", why,
                 jerr.line, jerr.column);
         return NULL;

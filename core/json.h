@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "error.h"
 
 /*
@@ -27,6 +28,15 @@ json_t *envelope_data(json_t *data, const char *request_id);
 /* {"error": {"code", "message", "details"}, "meta": {...}}; steals details (NULL = []). */
 json_t *envelope_error(const char *code, const char *message, json_t *details,
                        const char *request_id);
+
+/*
+ * The 500 envelope as text, written without jansson, for an answer that
+ * cannot be serialised (jansson refuses text that is not UTF-8): the
+ * client still gets a complete envelope with the request id.
+ * request_id must be a sane id (valid_request_id(), or a generated one);
+ * anything else is left out.
+ */
+void envelope_internal_text(struct buf *out, const char *request_id);
 
 /* The problems found in one request, as API.md's details list. */
 struct field_errors {

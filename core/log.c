@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "echo.h"
 #include "timeutil.h"
 
 static const char *log_role = "gatehouse";
@@ -47,20 +48,24 @@ void log_set_request_id(const char *request_id)
 }
 
 /*
- * Build the line with jansson so that any byte in a message (a path, a
- * header) is escaped, and write it with one write(2) so that lines from
- * concurrent threads and processes never interleave.
+ * Build the line with jansson so that any character in a message (a path,
+ * a header) is escaped, and write it with one write(2) so that lines from
+ * concurrent threads and processes never interleave. jansson refuses text
+ * that is not UTF-8, so such bytes in the message (a client's, or a
+ * character cut at the end of the buffer) are first shown as \xNN: the
+ * line is never lost.
  */
 static void log_emit(const char *level, json_t *fields, const char *fmt, va_list ap)
 {
     char when[TIME_RFC3339_LEN];
-    char msg[2048];
+    char raw[2048], msg[2048];
     json_t *line;
     char *text;
     size_t len;
 
     time_format_rfc3339(time_now_ms(), when);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
+    text_repair(raw, msg, sizeof(msg));
     line = json_pack("{s:s, s:s, s:s, s:s}", "time", when, "level", level, "proc", log_role,
                      "message", msg);
     if (line == NULL) {

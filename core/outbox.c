@@ -7,19 +7,32 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "echo.h"
 #include "json.h"
 #include "ledger.h"
 #include "log.h"
 #include "timeutil.h"
 
 static const char *const event_types[] = {
-    "approval.requested",    "approval.granted",
-    "approval.denied",       "approval.expired",
-    "approval.cancelled",    "approval.executed",
-    "freeze.violated",       "freeze.restored",
-    "gate.evaluated",        "rollback.triggered",
-    "deployment.signed_off", "mission.closed",
-    "ledger.checkpoint",     NULL,
+    "approval.requested",
+    "approval.granted",
+    "approval.denied",
+    "approval.expired",
+    "approval.cancelled",
+    "approval.executed",
+    "freeze.violated",
+    "freeze.restored",
+    "gate.evaluated",
+    "rollback.triggered",
+    "deployment.signed_off",
+    "mission.closed",
+    "ledger.checkpoint",
+    "source.silent",
+    "source.resumed",
+    "action.verified",
+    "action.violated",
+    "action.rollback_requested",
+    NULL,
 };
 
 /* Delays after attempts 1..7, in seconds; the 8th failure is final. */
@@ -62,26 +75,28 @@ int webhook_add(struct db *db, const char *actor, const char *url, json_t *event
                               " secret, state, created_at) VALUES (:url, :events, :d, :s,"
                               " 'active', :at)";
     struct buf csv = BUF_INIT;
-    char at[TIME_RFC3339_LEN], sub[40];
+    char at[TIME_RFC3339_LEN], sub[40], shown[ECHO_LEN];
     json_t *e, *payload;
     size_t i;
     int rc = -1;
 
     if (strncmp(url, "https://", 8) != 0 && !(allow_http && strncmp(url, "http://", 7) == 0))
-        return gh_fail(err, GH_INVALID,
-                       allow_http ? "the URL must start with https:// or http://"
-                                  : "the URL must start with https:// (plain http:// is allowed "
-                                    "only when webhook_allow_http = 1)");
+        return gh_fail_field(err, GH_INVALID, "url",
+                             allow_http
+                                 ? "the URL must start with https:// or http://"
+                                 : "the URL must start with https:// (plain http:// is allowed "
+                                   "only when webhook_allow_http = 1)");
     if (strlen(url) > 2000 || strpbrk(url, " \r\n\t") != NULL)
-        return gh_fail(err, GH_INVALID, "the URL is not valid");
+        return gh_fail_field(err, GH_INVALID, "url", "the URL is not valid");
     if (!json_is_array(events) || json_array_size(events) == 0)
-        return gh_fail(err, GH_INVALID, "give at least one event type");
+        return gh_fail_field(err, GH_INVALID, "events", "give at least one event type");
     json_array_foreach(events, i, e)
     {
         if (!json_is_string(e) || !webhook_event_known(json_string_value(e))) {
             buf_free(&csv);
-            return gh_fail(err, GH_INVALID, "unknown event type '%s'",
-                           json_is_string(e) ? json_string_value(e) : "(not a string)");
+            return gh_fail_field(err, GH_INVALID, "events", "unknown event type '%s'",
+                                 json_is_string(e) ? echo(json_string_value(e), shown)
+                                                   : "(not a string)");
         }
         if (i)
             buf_putc(&csv, ',');

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "echo.h"
 #include "ledger.h"
 #include "timeutil.h"
 #include "validate.h"
@@ -13,6 +14,7 @@ int source_add(struct db *db, const char *actor, const char *name,
 {
     static const char sql[] = "INSERT INTO webhook_sources (name, secret, created_at)"
                               " VALUES (:n, :s, :at) ON CONFLICT (name) DO NOTHING";
+    char shown[ECHO_LEN];
     char at[TIME_RFC3339_LEN], sub[80];
     int changes;
 
@@ -29,7 +31,7 @@ int source_add(struct db *db, const char *actor, const char *name,
             BINDS(BIND_TEXT(":n", name), BIND_TEXT(":s", secret_out), BIND_TEXT(":at", at))) != 0)
         return -1;
     if (changes == 0)
-        return gh_fail(err, GH_CONFLICT, "a source named '%s' already exists", name);
+        return gh_fail(err, GH_CONFLICT, "a source named '%s' already exists", echo(name, shown));
     return 0;
 }
 
@@ -39,7 +41,7 @@ int source_verify(struct db *db, const char *webhook_id, const char *timestamp, 
 {
     static const char sql[] = "SELECT name, secret FROM webhook_sources ORDER BY id";
     sqlite3_stmt *st = db_prepare(db, sql);
-    struct gh_error why = {GH_INVALID, "no registered source signed this delivery"};
+    struct gh_error why = {GH_INVALID, "no registered source signed this delivery", ""};
     int rc, found = 0;
 
     if (st == NULL)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "echo.h"
 #include "json.h"
 #include "ledger.h"
 #include "timeutil.h"
@@ -14,6 +15,7 @@ int token_create(struct db *db, const char *actor, const char *username, const c
 {
     static const char sql[] = "INSERT INTO tokens (user_id, name, hash, created_at)"
                               " SELECT id, :n, :h, :at FROM users WHERE username = :u";
+    char shown[ECHO_LEN];
     unsigned char hash[SECRET_HASH_BYTES];
     char at[TIME_RFC3339_LEN], sub[40];
     int changes, rc;
@@ -30,7 +32,7 @@ int token_create(struct db *db, const char *actor, const char *username, const c
                 BINDS(BIND_TEXT(":n", name), BIND_HASH(":h", hash), BIND_TEXT(":at", at),
                       BIND_TEXT(":u", username)));
     if (rc == 0 && changes == 0)
-        rc = gh_fail(err, GH_NOT_FOUND, "no user named '%s'", username);
+        rc = gh_fail(err, GH_NOT_FOUND, "no user named '%s'", echo(username, shown));
     if (rc == 0) {
         json_t *payload;
         *id = sqlite3_last_insert_rowid(db->conn);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "echo.h"
 #include "json.h"
 #include "ledger.h"
 
@@ -28,11 +29,14 @@ int roles_parse(const char *csv, unsigned *roles, struct gh_error *err)
                 *roles |= 1u << i;
                 found = 1;
             }
-        if (!found)
+        if (!found) {
+            char role[ECHO_MAX_CHARS * 4 + 1], shown[ECHO_LEN];
+            snprintf(role, sizeof(role), "%.*s", (int)n, p);
             return gh_fail(err, GH_INVALID,
-                           "unknown role '%.*s': roles are viewer, requester, approver, "
+                           "unknown role '%s': roles are viewer, requester, approver, "
                            "executive, admin",
-                           (int)n, p);
+                           echo(role, shown));
+        }
         p += n;
         if (*p == ',')
             p++;
@@ -92,6 +96,7 @@ int user_add(struct db *db, const char *actor, const char *username, const char 
     static const char sql[] =
         "INSERT INTO users (username, display_name, password_hash, roles, created_at, updated_at)"
         " VALUES (:u, :d, :p, :r, :at, :at) ON CONFLICT (username) DO NOTHING";
+    char shown[ECHO_LEN];
     char at[TIME_RFC3339_LEN];
     struct buf sub = BUF_INIT;
     int changes, rc;
@@ -115,7 +120,7 @@ int user_add(struct db *db, const char *actor, const char *username, const char 
     if (rc != 0)
         return -1;
     if (changes == 0)
-        return gh_fail(err, GH_CONFLICT, "a user named '%s' already exists", username);
+        return gh_fail(err, GH_CONFLICT, "a user named '%s' already exists", echo(username, shown));
     return 0;
 }
 
@@ -123,6 +128,7 @@ int user_find(struct db *db, const char *username, struct user *u, struct gh_err
 {
     static const char sql[] = "SELECT id, username, display_name, coalesce(password_hash, ''),"
                               " roles, disabled FROM users WHERE username = :u";
+    char shown[ECHO_LEN];
     sqlite3_stmt *st = db_prepare(db, sql);
     int rc;
 
@@ -139,7 +145,7 @@ int user_find(struct db *db, const char *username, struct user *u, struct gh_err
     }
     db_reset(st);
     if (rc == SQLITE_DONE)
-        return gh_fail(err, GH_NOT_FOUND, "no user named '%s'", username);
+        return gh_fail(err, GH_NOT_FOUND, "no user named '%s'", echo(username, shown));
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
@@ -153,6 +159,7 @@ static int update_user(struct db *db, const char *actor, const char *kind, json_
                        const char *sql, const char *username, char type, const char *text,
                        int64_t number, int end_sessions, struct gh_error *err)
 {
+    char shown[ECHO_LEN];
     struct buf sub = BUF_INIT;
     static const char end_sql[] =
         "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = :u)";
@@ -173,7 +180,7 @@ static int update_user(struct db *db, const char *actor, const char *kind, json_
                    db, sql, &changes, err,
                    BINDS(BIND_TEXT(":u", username), BIND_TEXT(":at", at), BIND_INT(":v", number)));
     if (rc == 0 && changes == 0)
-        rc = gh_fail(err, GH_NOT_FOUND, "no user named '%s'", username);
+        rc = gh_fail(err, GH_NOT_FOUND, "no user named '%s'", echo(username, shown));
     if (rc == 0 && end_sessions)
         rc = db_run(db, end_sql, NULL, err, BINDS(BIND_TEXT(":u", username)));
     if (rc == 0)

@@ -22,9 +22,71 @@
 
 static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
 
+/* A thread waiting in a wlock_queue, on its own stack. */
+struct wlock_waiter {
+    pthread_cond_t wake;       /* signalled when the lock is handed to it */
+    int granted;               /* the lock is its now */
+    struct wlock_waiter *next; /* the next in line */
+};
+
 void wlock_queue_init(struct wlock_queue *q)
 {
     pthread_mutex_init(&q->mutex, NULL);
+    q->held = 0;
+    q->head = NULL;
+    q->tail = &q->head;
+}
+
+/* Wait for this process's turn: 0, or ETIMEDOUT at deadline (then out of the line). */
+static int queue_enter(struct wlock_queue *q, const struct timespec *deadline)
+{
+    struct wlock_waiter me = {.granted = 0, .next = NULL};
+    int rc = 0;
+
+    pthread_mutex_lock(&q->mutex);
+    if (!q->held && q->head == NULL) {
+        q->held = 1;
+        pthread_mutex_unlock(&q->mutex);
+        return 0;
+    }
+    pthread_cond_init(&me.wake, NULL);
+    *q->tail = &me;
+    q->tail = &me.next;
+    while (!me.granted && rc != ETIMEDOUT)
+        rc = pthread_cond_clockwait(&me.wake, &q->mutex, CLOCK_MONOTONIC, deadline);
+    if (me.granted) {
+        rc = 0;
+    } else {
+        struct wlock_waiter **p = &q->head;
+        while (*p != &me)
+            p = &(*p)->next;
+        *p = me.next;
+        if (q->tail == &me.next)
+            q->tail = p;
+        rc = ETIMEDOUT;
+    }
+    pthread_mutex_unlock(&q->mutex);
+    pthread_cond_destroy(&me.wake);
+    return rc;
+}
+
+/* Hand this process's turn to the next in line, or leave it free. */
+static void queue_leave(struct wlock_queue *q)
+{
+    struct wlock_waiter *next;
+
+    pthread_mutex_lock(&q->mutex);
+    next = q->head;
+    if (next) {
+        q->head = next->next;
+        if (q->head == NULL)
+            q->tail = &q->head;
+        next->granted = 1; /* still held: it passes straight to next */
+        pthread_cond_signal(&next->wake);
+    } else {
+        q->held = 0;
+    }
+    pthread_mutex_unlock(&q->mutex);
 }
 
 static void on_tick(int sig)
@@ -114,7 +176,7 @@ int wlock_acquire(struct wlock_queue *q, struct wlock_shared *shared, int fd, in
     struct timespec deadline = {deadline_ns / 1000000000, deadline_ns % 1000000000};
     int rc;
 
-    if (q && (rc = pthread_mutex_clocklock(&q->mutex, CLOCK_MONOTONIC, &deadline)) != 0) {
+    if (q && (rc = queue_enter(q, &deadline)) != 0) {
         errno = rc;
         return -1;
     }
@@ -123,7 +185,7 @@ int wlock_acquire(struct wlock_queue *q, struct wlock_shared *shared, int fd, in
     if (flock_until(fd, shared, deadline_ns) != 0) {
         int saved = errno;
         if (q)
-            pthread_mutex_unlock(&q->mutex);
+            queue_leave(q);
         errno = saved;
         return -1;
     }
@@ -136,5 +198,5 @@ void wlock_release(struct wlock_queue *q, int fd)
 {
     flock(fd, LOCK_UN);
     if (q)
-        pthread_mutex_unlock(&q->mutex);
+        queue_leave(q);
 }

@@ -8,8 +8,12 @@
  * an unlock and the next poll (a fifth of the time of a granting vote, when
  * measured). So:
  *
- *   - threads of one process queue on a process mutex (one per lock file),
- *     with the deadline, and only the thread at the head touches flock();
+ *   - threads of one process queue in arrival order (one queue per lock
+ *     file), with the deadline, and only the thread at the head touches
+ *     flock(); the lock is handed to the next in line, never left for
+ *     whoever grabs it first (a mutex lets a thread that just arrived
+ *     overtake ones that have waited for long: at 500 clients posting
+ *     events that gave a p99 of 4.5 times the mean);
  *   - that thread blocks in flock() itself; a per-thread timer signal
  *     interrupts it every WLOCK_TICK_MS so that it can give up at the
  *     deadline.
@@ -33,9 +37,14 @@
 #include <pthread.h>
 #include <stdint.h>
 
-/* This process's writers of one lock file (db.c keeps one per file). */
+struct wlock_waiter;
+
+/* This process's writers of one lock file, in arrival order (db.c keeps one per file). */
 struct wlock_queue {
-    pthread_mutex_t mutex;
+    pthread_mutex_t mutex;      /* guards the fields below */
+    int held;                   /* a thread of this process holds the lock, or is taking it */
+    struct wlock_waiter *head;  /* the threads waiting for it, oldest first */
+    struct wlock_waiter **tail; /* where the next one goes */
 };
 
 /* Shared by every process, in the mapped lock file; all zero at first. */

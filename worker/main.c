@@ -69,7 +69,7 @@ static int run_job(const struct job *job, const struct config *cfg, struct db *d
 {
     struct buf summary = BUF_INIT;
     struct job_ctx ctx = {cfg, db, now, forced, &summary};
-    struct gh_error err = {GH_OK, ""}, rerr;
+    struct gh_error err = {GH_OK, "", ""}, rerr;
     int64_t started, run_id = 0;
     int due = 1, rc = -1;
     double ms;

@@ -34,7 +34,7 @@ int job_verify_freezes(struct job_ctx *ctx, struct gh_error *err)
     struct freeze_actor worker = {"worker", ctx->cfg->public_url, ctx->now_ms};
     int64_t deadline = time_mono_ns() + (int64_t)ctx->cfg->worker_max_run_seconds * 1000000000;
     int checked = 0, violated = 0, failed = 0, left = 0, opened = 0, restored = 0, fresh = 0;
-    struct gh_error first = {GH_OK, ""}, e;
+    struct gh_error first = {GH_OK, "", ""}, e;
     char **names;
     size_t count;
 

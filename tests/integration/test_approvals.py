@@ -451,7 +451,9 @@ def test_lists_filter_and_page(ap):
                   headers=hdr(ap, "vera")).json()
     assert [a["id"] for a in rest["data"]] == [ids[0]] and rest["meta"]["next_cursor"] is None
     for bad in ("status=lost", "tier=4", "limit=0", "limit=201", "cursor=zz", "mission_id=%3Cx%3E"):
-        refused(ap.get("/api/v1/approvals?" + bad, headers=hdr(ap, "vera")), 400, "validation_failed")
+        error = refused(ap.get("/api/v1/approvals?" + bad, headers=hdr(ap, "vera")), 400,
+                        "validation_failed")
+        assert fields_of(error) == {bad.split("=")[0]}, (bad, error)
     refused(ap.get("/api/v1/approvals/999999", headers=hdr(ap, "vera")), 404, "not_found")
     refused(ap.get("/api/v1/approvals/abc", headers=hdr(ap, "vera")), 404, "not_found")
     with unchanged(ap):

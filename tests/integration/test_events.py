@@ -217,11 +217,13 @@ def test_open_streams_do_not_take_the_request_threads(ev):
 
 
 def test_paging_cursors_are_checked(ev):
-    for path in ["/api/v1/missions?cursor=zzz", "/api/v1/missions/m-1/timeline?cursor=1.x",
-                 "/api/v1/missions?status=lost"]:
+    for path, field in [("/api/v1/missions?cursor=zzz", "cursor"),
+                        ("/api/v1/missions/m-1/timeline?cursor=1.x", "cursor"),
+                        ("/api/v1/missions?status=lost", "status")]:
         r = ev.get(path, headers=ev.view)
         assert r.status == 400, path
         assert r.json()["error"]["code"] == "validation_failed"
+        assert [d["field"] for d in r.json()["error"]["details"]] == [field], path
     first = ev.get("/api/v1/missions?limit=1", headers=ev.view).json()
     assert len(first["data"]) == 1 and first["meta"]["next_cursor"]
     second = ev.get("/api/v1/missions?limit=1&cursor=" + first["meta"]["next_cursor"], headers=ev.view).json()

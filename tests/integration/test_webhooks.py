@@ -86,6 +86,24 @@ def test_subscriptions_are_admin_only_and_checked(hooks):
     assert "webhook.added" in kinds and "webhook.deleted" in kinds
 
 
+def test_refusals_name_the_field_at_fault(hooks):
+    """API.md: an unknown event type is validation_failed with details[].field = events."""
+    def refusal(body):
+        r = hooks.request("POST", "/api/v1/webhooks", headers=hooks.auth, body=json.dumps(body))
+        assert r.status == 400, r.text
+        error = r.json()["error"]
+        assert error["code"] == "validation_failed"
+        return {d["field"]: d["problem"] for d in error["details"]}
+
+    assert "unknown event type 'nope.never'" in refusal(
+        {"url": "https://x.example/h", "events": ["ledger.checkpoint", "nope.never"]})["events"]
+    assert set(refusal({"url": "https://x.example/h", "events": []})) == {"events"}
+    assert set(refusal({"url": "https://x.example/h", "events": [7]})) == {"events"}
+    assert set(refusal({"url": "ftp://x.example/h", "events": ["ledger.checkpoint"]})) == {"url"}
+    assert set(refusal({"url": "https://x .example/h", "events": ["ledger.checkpoint"]})) == {"url"}
+    assert hooks.get("/api/v1/webhooks", headers=hooks.auth).json()["data"] == []
+
+
 def test_a_500_is_retried_and_delivered_once_with_the_same_id(hooks):
     sub, rcv = subscribe(hooks, "500,200")
     new_checkpoint(hooks, "u1")

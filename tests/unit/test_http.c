@@ -62,6 +62,9 @@ static void parses_cgi_parameters(void)
     CHECK_STR(http_param(&r, "x"), "a b");
     CHECK_STR(http_param(&r, "plus"), "1 2");
     CHECK(http_param(&r, "bad") == NULL);
+    CHECK_STR(r.refused.what, "query parameter");
+    CHECK_STR(r.refused.field, "bad");
+    CHECK_STR(r.refused.problem, "is not valid percent-encoding");
     CHECK_STR(r.remote_addr, "10.1.2.3");
     CHECK_STR(r.request_id, "req-123");
     CHECK_STR(http_header(&r, "x-request-id"), "req-123");
@@ -189,6 +192,88 @@ static void url_decoding_refuses_malformed_escapes(void)
     arena_free(&a);
 }
 
+/* The first refusal of a request made of env (and body, for forms). */
+static void refusal_of(char **env, const char *body, const char *what, const char *field,
+                       const char *problem)
+{
+    struct arena a = ARENA_INIT;
+    struct http_request r;
+    struct memio m = {body, strlen(body), 0, BUF_INIT, 0};
+
+    http_request_init(&r, &a, env, &memio_ops, &m);
+    if (*body)
+        CHECK_INT(http_read_form(&r, 1000), what ? HTTP_FORM_REFUSED : HTTP_BODY_OK);
+    if (what == NULL) {
+        CHECK(r.refused.what == NULL);
+    } else {
+        CHECK_STR(r.refused.what, what);
+        CHECK_STR(r.refused.field, field);
+        CHECK_STR(r.refused.problem, problem);
+    }
+    http_request_free(&r);
+    arena_free(&a);
+}
+
+static void bytes_that_are_not_text_are_refused(void)
+{
+    char *path[] = {"DOCUMENT_URI=/api/v1/missions/\xff\xfe", NULL};
+    char *overlong[] = {"PATH_INFO=/a\xc0\xaf", NULL};
+    char *raw_nul[] = {"REQUEST_URI=/api/v1/missions/a%00b?x=1", NULL};
+    char *query_nul[] = {"QUERY_STRING=status=%00", NULL};
+    char *query_name[] = {"QUERY_STRING=ok=1&x%FF=1", NULL};
+    char *surrogate[] = {"QUERY_STRING=q=%ED%A0%80", NULL};
+    char *header[] = {"HTTP_IDEMPOTENCY_KEY=\xff", NULL};
+    char *content_type[] = {"CONTENT_TYPE=application/json\xff", NULL};
+    char *unread[] = {"HTTP_USER_AGENT=\xff", "HTTP_X_REQUEST_ID=\xff", "HTTP_COOKIE=other=\xff",
+                      NULL};
+    char *form[] = {"REQUEST_METHOD=POST", "CONTENT_LENGTH=13",
+                    "CONTENT_TYPE=application/x-www-form-urlencoded", NULL};
+    char *authz[] = {"HTTP_AUTHORIZATION=Bearer \xff", "HTTP_COOKIE=gh_session=\xfe", NULL};
+    struct arena a = ARENA_INIT;
+    struct http_request r;
+    struct memio m = {"", 0, 0, BUF_INIT, 0};
+
+    refusal_of(path, "", "the path", "path", "is not valid UTF-8");
+    refusal_of(overlong, "", "the path", "path", "is not valid UTF-8");
+    refusal_of(raw_nul, "", "the path", "path", "contains a NUL byte");
+    refusal_of(query_nul, "", "query parameter", "status", "contains a NUL byte");
+    refusal_of(query_name, "", "query parameter", "x%FF", "is not valid UTF-8");
+    refusal_of(surrogate, "", "query parameter", "q", "is not valid UTF-8");
+    refusal_of(header, "", "header", "idempotency-key", "is not valid UTF-8");
+    refusal_of(content_type, "", "header", "content-type", "is not valid UTF-8");
+    refusal_of(unread, "", NULL, NULL, NULL);
+    refusal_of(form, "a=1&b=%C3%28x", "form field", "b", "is not valid UTF-8");
+    refusal_of(form, "a=1&b=ok%2Fyes", NULL, NULL, NULL);
+
+    /* Credentials are refused apart, before anyone is identified with them. */
+    http_request_init(&r, &a, authz, &memio_ops, &m);
+    CHECK(r.refused.what == NULL);
+    CHECK_STR(r.refused_credentials.field, "authorization");
+    CHECK(!http_cookie_is_text(&r, "gh_session"));
+    CHECK(http_cookie_is_text(&r, "__Host-gh_session"));
+    /* A header nobody checks cannot be read. */
+    CHECK(http_header(&r, "user-agent") == NULL);
+    http_request_free(&r);
+    arena_free(&a);
+}
+
+static void a_nul_in_a_form_body_is_refused(void)
+{
+    char *form[] = {"REQUEST_METHOD=POST", "CONTENT_LENGTH=7",
+                    "CONTENT_TYPE=application/x-www-form-urlencoded", NULL};
+    struct arena a = ARENA_INIT;
+    struct http_request r;
+    struct memio m = {"a=1\0b=2", 7, 0, BUF_INIT, 0};
+
+    http_request_init(&r, &a, form, &memio_ops, &m);
+    CHECK_INT(http_read_form(&r, 100), HTTP_FORM_REFUSED);
+    CHECK_STR(r.refused.problem, "contains a NUL byte");
+    /* asked again, the same answer */
+    CHECK_INT(http_read_form(&r, 100), HTTP_FORM_REFUSED);
+    http_request_free(&r);
+    arena_free(&a);
+}
+
 const struct unit_test http_tests[] = {
     {"http: CGI parameters, query, cookies, headers", parses_cgi_parameters},
     {"http: request ids echoed only when sane", request_ids_are_echoed_only_when_sane},
@@ -196,5 +281,7 @@ const struct unit_test http_tests[] = {
      body_is_read_to_its_length_within_the_limit},
     {"http: responses carry security headers; HEAD has no body", responses_carry_security_headers},
     {"http: url decoding refuses malformed escapes", url_decoding_refuses_malformed_escapes},
+    {"http: bytes that are not text are refused at the edge", bytes_that_are_not_text_are_refused},
+    {"http: a NUL in a form body is refused", a_nul_in_a_form_body_is_refused},
     {NULL, NULL},
 };
