@@ -112,7 +112,7 @@ static int demo_approvals(struct db *db, const char *public_url, struct gh_error
             .username = "alice", .roles = ROLE_REQUESTER, .public_url = public_url, .now_ms = at};
         json_t *params = json_loads(r->params, 0, NULL), *a = NULL;
         struct approval_input in = {r->action_type, r->target, r->reason, "mission-789",
-                                    r->tier,        params,    86400};
+                                    r->tier,        params,    86400,     NULL};
         int replayed;
 
         rc = approval_create(db, &alice, &in, NULL, &a, &replayed, err);

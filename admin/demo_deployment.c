@@ -109,7 +109,7 @@ static int flag_step(struct db *db, const char *public_url, int percent, const c
     snprintf(params, sizeof(params), "{\"flag\": \"safety-tags\", \"percent\": %d}", percent);
     p = json_loads(params, 0, NULL);
     struct approval_input in = {
-        "feature_flag.set", "safety-tags", reason, DEMO_DEPLOYMENT, 2, p, 86400};
+        "feature_flag.set", "safety-tags", reason, DEMO_DEPLOYMENT, 2, p, 86400, NULL};
     rc = approval_create(db, &alice, &in, NULL, &a, &replayed, err);
     json_decref(p);
     if (rc == 0) {

@@ -5,6 +5,7 @@
 
 #include "../core/timeutil.h"
 #include "../core/validate.h"
+#include "../core/verified_actions.h"
 #include "approvals.h"
 
 /*
@@ -13,7 +14,8 @@
  * "expires_in_seconds"}. Header Idempotency-Key (optional): the same key
  * and body answer the original response again (with Idempotent-Replayed:
  * true); the same key with another body is 409 conflict. 201 with the
- * approval; tier 1 comes back approved.
+ * approval; tier 1 comes back approved. An optional "contract" ({"criteria",
+ * "verify_within_seconds"}) makes it a verified action (core/contracts.h).
  */
 void api_approvals_create(struct request_ctx *ctx)
 {
@@ -46,6 +48,7 @@ void api_approvals_create(struct request_ctx *ctx)
     if (replayed) /* after reply_json, which starts the response afresh */
         http_add_header(ctx->resp, "Idempotent-Replayed", "true");
 out:
+    approval_input_free(&in);
     field_errors_free(&e);
     json_decref(body);
 }
@@ -58,6 +61,14 @@ void approval_filter_read(struct request_ctx *ctx, struct approval_filter *f,
 
     f->status = http_param(ctx->req, "status");
     f->mission_id = http_param(ctx->req, "mission_id");
+    f->verification = http_param(ctx->req, "verification");
+    if (f->verification && *f->verification == '\0')
+        f->verification = NULL;
+    if (f->verification) {
+        enum verification_state v;
+        if (verification_state_parse(f->verification, &v) != 0)
+            field_error(e, "verification", "must be pending, verified, violated or unverifiable");
+    }
     if (f->status && *f->status == '\0')
         f->status = NULL;
     if (f->mission_id && *f->mission_id == '\0')
@@ -199,6 +210,108 @@ void api_approvals_execution(struct request_ctx *ctx)
     }
     if ((db = ctx_db(ctx, &err)) == NULL ||
         approval_report_execution(db, &who, id, &x, &a, &err) != 0) {
+        reply_gh_error(ctx, &err);
+        goto out;
+    }
+    reply_json(ctx, 200, a);
+out:
+    field_errors_free(&e);
+    json_decref(body);
+}
+
+/*
+ * POST /api/v1/approvals/{id}/snapshot — requester (the executor).
+ * Body: {"snapshot_id", "kind", "taken_at" (default now), "details": {}}.
+ * The safe hold to return to, named once, before acting: only while the
+ * request is approved and not executed (409 conflict otherwise, saying
+ * why). 200 with the approval.
+ */
+void api_approvals_snapshot(struct request_ctx *ctx)
+{
+    struct field_errors e = FIELD_ERRORS_INIT;
+    int64_t id = path_id(ctx, "id", "approval request");
+    struct actor who = ctx_actor(ctx);
+    struct snapshot_input s;
+    json_t *body, *a;
+    struct gh_error err;
+    struct db *db;
+
+    if (id == 0 || (body = request_json_body(ctx)) == NULL)
+        return;
+    if (snapshot_parse(body, who.now_ms, &s, &e) != 0) {
+        reply_invalid(ctx, &e);
+        goto out;
+    }
+    if ((db = ctx_db(ctx, &err)) == NULL || approval_snapshot(db, &who, id, &s, &a, &err) != 0) {
+        reply_gh_error(ctx, &err);
+        goto out;
+    }
+    reply_json(ctx, 200, a);
+out:
+    field_errors_free(&e);
+    json_decref(body);
+}
+
+/*
+ * POST /api/v1/approvals/{id}/metrics — requester (the executor).
+ * Body: {"samples": [{"name", "value", "at"}]} (1..5000, as for
+ * deployments). More evidence for the contract, after the execution report
+ * and until verify_within_seconds after it, while the verification is
+ * pending (409 conflict otherwise). 200 with the approval, judged again.
+ */
+void api_approvals_metrics(struct request_ctx *ctx)
+{
+    struct field_errors e = FIELD_ERRORS_INIT;
+    int64_t id = path_id(ctx, "id", "approval request");
+    struct actor who = ctx_actor(ctx);
+    struct sample_in *samples = NULL;
+    json_t *body, *a;
+    struct gh_error err;
+    struct db *db;
+    size_t n;
+
+    if (id == 0 || (body = request_json_body(ctx)) == NULL)
+        return;
+    if (samples_parse(body, who.now_ms, &samples, &n, &e) != 0) {
+        reply_invalid(ctx, &e);
+        goto out;
+    }
+    if ((db = ctx_db(ctx, &err)) == NULL ||
+        approval_post_samples(db, &who, id, samples, n, &a, &err) != 0) {
+        reply_gh_error(ctx, &err);
+        goto out;
+    }
+    reply_json(ctx, 200, a);
+out:
+    free(samples);
+    field_errors_free(&e);
+    json_decref(body);
+}
+
+/*
+ * POST /api/v1/approvals/{id}/rollback-result — requester (the executor).
+ * Body: {"ok": bool, "status": "...", "restored_snapshot_id": "..."}.
+ * Once, and only after a broken contract asked for a rollback (409
+ * conflict otherwise). 200 with the approval.
+ */
+void api_approvals_rollback_result(struct request_ctx *ctx)
+{
+    struct field_errors e = FIELD_ERRORS_INIT;
+    int64_t id = path_id(ctx, "id", "approval request");
+    struct actor who = ctx_actor(ctx);
+    struct rollback_input r;
+    json_t *body, *a;
+    struct gh_error err;
+    struct db *db;
+
+    if (id == 0 || (body = request_json_body(ctx)) == NULL)
+        return;
+    if (rollback_result_parse(body, &r, &e) != 0) {
+        reply_invalid(ctx, &e);
+        goto out;
+    }
+    if ((db = ctx_db(ctx, &err)) == NULL ||
+        approval_rollback_result(db, &who, id, &r, &a, &err) != 0) {
         reply_gh_error(ctx, &err);
         goto out;
     }

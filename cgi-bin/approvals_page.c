@@ -61,6 +61,8 @@ static void approval_row_fill(struct tpl_dict *row, json_t *a, int64_t now_ms)
     char span[TIME_SPAN_LEN], text[TIME_SPAN_LEN + 16];
 
     fill_basics(row, a);
+    if (str(a, "verification_state"))
+        tpl_set(tpl_section(row, "VERIFICATION"), "STATE", str(a, "verification_state"));
     if (strcmp(status, "pending") == 0) {
         struct tpl_dict *w = tpl_section(row, "WAITING");
         int64_t left = ms_of(a, "expires_at") - now_ms;
@@ -103,6 +105,7 @@ static void fill_section(struct tpl_dict *section, json_t *list, const char *nex
         if (f->tier)
             tpl_set_int(more, "TIER", f->tier);
         tpl_set(more, "MISSION_ID", f->mission_id ? f->mission_id : "");
+        tpl_set(more, "VERIFICATION", f->verification ? f->verification : "");
     }
 }
 
@@ -111,6 +114,8 @@ static void fill_filters(struct tpl_dict *content, const struct approval_filter 
     static const char *const statuses[] = {"",        "pending",   "approved", "denied",
                                            "expired", "cancelled", NULL};
     static const char *const tiers[] = {"", "1", "2", "3", NULL};
+    static const char *const verifications[] = {"",         "pending",      "verified",
+                                                "violated", "unverifiable", NULL};
 
     for (int i = 0; statuses[i]; i++) {
         struct tpl_dict *o = tpl_section(content, "STATUS_OPTION");
@@ -124,6 +129,13 @@ static void fill_filters(struct tpl_dict *content, const struct approval_filter 
         tpl_set(o, "VALUE", tiers[i]);
         tpl_set(o, "LABEL", i ? tiers[i] : "any");
         if (f->tier == i)
+            tpl_show(o, "SELECTED");
+    }
+    for (int i = 0; verifications[i]; i++) {
+        struct tpl_dict *o = tpl_section(content, "VERIFICATION_OPTION");
+        tpl_set(o, "VALUE", verifications[i]);
+        tpl_set(o, "LABEL", i ? verifications[i] : "any");
+        if (strcmp(f->verification ? f->verification : "", verifications[i]) == 0)
             tpl_show(o, "SELECTED");
     }
     tpl_set(content, "MISSION_ID", f->mission_id ? f->mission_id : "");
@@ -158,7 +170,9 @@ void page_approvals(struct request_ctx *ctx)
         reply_error(ctx, 400, "validation_failed", msg, NULL);
         return;
     }
-    show_pending = (f.status == NULL || strcmp(f.status, "pending") == 0) && decided_cursor == NULL;
+    /* Only granted, executed requests have a verification: the decided part holds them. */
+    show_pending = (f.status == NULL || strcmp(f.status, "pending") == 0) &&
+                   decided_cursor == NULL && f.verification == NULL;
     show_decided = (f.status == NULL || strcmp(f.status, "pending") != 0) && pending_cursor == NULL;
     if ((db = ctx_db(ctx, &err)) == NULL) {
         reply_gh_error(ctx, &err);
@@ -302,6 +316,96 @@ static void fill_execution(struct tpl_dict *content, json_t *x)
     metrics = json_dumps(json_object_get(x, "metrics"), JSON_INDENT(2) | JSON_SORT_KEYS);
     tpl_set(d, "METRICS", metrics ? metrics : "{}");
     free(metrics);
+}
+
+/* "0.0004", or "no samples" for JSON null. */
+static void observed_text(json_t *v, char *out, size_t size)
+{
+    if (json_is_number(v))
+        snprintf(out, size, "%.4g", json_number_value(v));
+    else
+        snprintf(out, size, "no samples");
+}
+
+/* The contract of a verified action: its criteria as judged, the snapshot, the rollback. */
+static void fill_contract(struct tpl_dict *content, json_t *a, int64_t now_ms)
+{
+    static const char *const states[][2] = {
+        {"pending", "Verification pending: the contract is judged as evidence arrives"},
+        {"verified", "Verified: every criterion was met"},
+        {"violated", "Violated: the action broke its contract"},
+        {"unverifiable", "Unverifiable: a criterion saw no samples before the deadline"},
+    };
+    json_t *contract = json_object_get(a, "contract"), *v = json_object_get(a, "verification");
+    json_t *snap = json_object_get(a, "snapshot"), *rb = json_object_get(a, "rollback"), *c;
+    json_t *judged = json_object_get(v, "criteria");
+    const char *state = json_is_object(v) ? str(v, "state") : NULL;
+    struct tpl_dict *d;
+    char text[TIME_SPAN_LEN + 16];
+    size_t i;
+
+    if (!json_is_object(contract))
+        return;
+    d = tpl_section(content, "CONTRACT");
+    time_format_span(json_integer_value(json_object_get(contract, "verify_within_seconds")) * 1000,
+                     text);
+    tpl_set(d, "WITHIN", text);
+    tpl_set(d, "STATE", state ? state : "waiting");
+    tpl_set(d, "STATE_TEXT",
+            "Not executed yet: the contract is judged once the execution is "
+            "reported");
+    for (size_t k = 0; state && k < sizeof(states) / sizeof(states[0]); k++)
+        if (strcmp(state, states[k][0]) == 0)
+            tpl_set(d, "STATE_TEXT", states[k][1]);
+    if (state && json_is_string(json_object_get(v, "decided_at")))
+        page_time(tpl_section(d, "DECIDED"), "AT", "AGO", str(v, "decided_at"), now_ms);
+    else if (state)
+        page_time(tpl_section(d, "WINDOW"), "UNTIL", "UNTIL_AGO", str(v, "deadline"), now_ms);
+    json_array_foreach(json_object_get(contract, "criteria"), i, c)
+    {
+        struct tpl_dict *row = tpl_section(d, "CRITERION");
+        json_t *r = json_array_get(judged, i);
+        char target[64], observed[40];
+        snprintf(target, sizeof(target), "%s %g", str(c, "op"),
+                 json_number_value(json_object_get(c, "threshold")));
+        tpl_set(row, "NAME", str(c, "name"));
+        tpl_set(row, "METRIC", str(c, "metric"));
+        tpl_set(row, "AGGREGATE", str(c, "aggregate"));
+        tpl_set(row, "TARGET", target);
+        observed_text(json_object_get(r, "observed"), observed, sizeof(observed));
+        tpl_set(row, "OBSERVED", r ? observed : "not yet");
+        if (json_is_object(r) && json_is_number(json_object_get(r, "observed")))
+            tpl_show(row, json_is_true(json_object_get(r, "passed")) ? "PASS" : "FAIL");
+    }
+    if (json_is_object(snap)) {
+        struct tpl_dict *s = tpl_section(d, "SNAPSHOT");
+        char *details =
+            json_dumps(json_object_get(snap, "details"), JSON_INDENT(2) | JSON_SORT_KEYS);
+        tpl_set(s, "ID", str(snap, "snapshot_id"));
+        tpl_set(s, "KIND", str(snap, "kind"));
+        tpl_set(s, "BY", str(snap, "reported_by"));
+        page_time(s, "TAKEN", "TAKEN_AGO", str(snap, "taken_at"), now_ms);
+        tpl_set(s, "DETAILS", details ? details : "{}");
+        free(details);
+    } else {
+        tpl_show(d, "NO_SNAPSHOT");
+    }
+    if (json_is_object(rb)) {
+        struct tpl_dict *r = tpl_section(d, "ROLLBACK");
+        json_t *result = json_object_get(rb, "result");
+        tpl_set(r, "SNAPSHOT_ID", str(rb, "snapshot_id"));
+        page_time(r, "AT", "AGO", str(rb, "requested_at"), now_ms);
+        if (json_is_object(result)) {
+            struct tpl_dict *res = tpl_section(r, "RESULT");
+            tpl_show(res, json_is_true(json_object_get(result, "ok")) ? "OK" : "FAILED");
+            tpl_set(res, "STATUS", str(result, "status"));
+            if (json_is_string(json_object_get(result, "restored_snapshot_id")))
+                tpl_set(tpl_section(res, "RESTORED"), "ID", str(result, "restored_snapshot_id"));
+            page_time(res, "AT", "AGO", str(result, "reported_at"), now_ms);
+        } else {
+            tpl_show(r, "WAITING");
+        }
+    }
 }
 
 /* The decision area: what is still needed, the vote forms or why there are none, cancel. */
@@ -460,6 +564,7 @@ static void approval_page(struct request_ctx *ctx, int status, const char *messa
     fill_break_glass(db, content, &f, now);
     fill_votes(content, a);
     fill_execution(content, json_object_get(a, "execution"));
+    fill_contract(content, a, now);
     params = json_dumps(json_object_get(a, "params"), JSON_INDENT(2) | JSON_SORT_KEYS);
     tpl_set(content, "PARAMS", params ? params : "{}");
     free(params);

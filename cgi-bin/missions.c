@@ -48,7 +48,7 @@ void api_missions_list(struct request_ctx *ctx)
 void api_missions_get(struct request_ctx *ctx)
 {
     const char *id = http_path_param(ctx->req, "id");
-    struct approval_filter of_mission = {NULL, id, 0};
+    struct approval_filter of_mission = {.mission_id = id};
     char next[APPROVAL_CURSOR_LEN];
     struct gh_error err;
     struct db *db = ctx_db(ctx, &err);

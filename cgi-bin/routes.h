@@ -74,6 +74,9 @@ void api_approvals_get(struct request_ctx *ctx);
 void api_approvals_vote(struct request_ctx *ctx);
 void api_approvals_cancel(struct request_ctx *ctx);
 void api_approvals_execution(struct request_ctx *ctx);
+void api_approvals_snapshot(struct request_ctx *ctx);
+void api_approvals_metrics(struct request_ctx *ctx);
+void api_approvals_rollback_result(struct request_ctx *ctx);
 /* approvals_page.c */
 void page_approvals(struct request_ctx *ctx);
 void page_approval(struct request_ctx *ctx);

@@ -143,5 +143,48 @@ int execution_check(const struct approval_facts *a, struct gh_error *err)
         return refuse_closed(a, err);
     if (a->has_execution)
         return gh_fail(err, GH_CONFLICT, "an execution result has already been reported");
+    if (a->has_contract && !a->has_snapshot)
+        return gh_fail(err, GH_CONFLICT,
+                       "this request carries a contract: name the safe-hold snapshot "
+                       "(POST .../snapshot) before reporting the execution");
+    return 0;
+}
+
+int snapshot_check(const struct approval_facts *a, struct gh_error *err)
+{
+    if (a->status != APPROVAL_APPROVED)
+        return gh_fail(err, GH_CONFLICT,
+                       "a snapshot is named for a granted request; this one is %s",
+                       approval_status_name(a->status));
+    if (a->has_execution)
+        return gh_fail(err, GH_CONFLICT,
+                       "the execution has been reported: a snapshot is named before acting");
+    if (a->has_snapshot)
+        return gh_fail(err, GH_CONFLICT, "a snapshot has already been named for this request");
+    return 0;
+}
+
+int samples_check(const struct approval_facts *a, int64_t now_ms, struct gh_error *err)
+{
+    static const char *const states[] = {"pending", "verified", "violated", "unverifiable"};
+
+    if (!a->has_contract)
+        return gh_fail(err, GH_CONFLICT, "this request carries no contract to verify");
+    if (!a->has_execution)
+        return gh_fail(err, GH_CONFLICT, "report the execution first: samples verify its outcome");
+    if (a->verification > 0 && a->verification < 4)
+        return gh_fail(err, GH_CONFLICT, "the contract is already %s", states[a->verification]);
+    if (now_ms > a->verify_deadline_ms)
+        return gh_fail(err, GH_CONFLICT,
+                       "the verification window has closed; the worker decides what is left");
+    return 0;
+}
+
+int rollback_result_check(const struct approval_facts *a, struct gh_error *err)
+{
+    if (!a->rollback_requested)
+        return gh_fail(err, GH_CONFLICT, "no rollback was requested for this request");
+    if (a->rollback_reported)
+        return gh_fail(err, GH_CONFLICT, "the rollback's outcome has already been reported");
     return 0;
 }

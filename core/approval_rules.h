@@ -49,11 +49,17 @@ struct ballot {
 struct approval_facts {
     int tier; /* 1, 2 or 3 */
     enum approval_status status;
-    char requested_by[65];    /* username of the requester */
-    int required_approvals;   /* approve votes from approvers still counted toward */
-    int break_glass_required; /* an executive's approve vote is needed too */
-    int64_t expires_ms;       /* a pending request expires at this time */
-    int has_execution;        /* an execution result has been reported */
+    char requested_by[65];      /* username of the requester */
+    int required_approvals;     /* approve votes from approvers still counted toward */
+    int break_glass_required;   /* an executive's approve vote is needed too */
+    int64_t expires_ms;         /* a pending request expires at this time */
+    int has_execution;          /* an execution result has been reported */
+    int has_contract;           /* the request carries a contract (contracts.h) */
+    int has_snapshot;           /* the executor has named its safe-hold snapshot */
+    int verification;           /* enum verification_state, or -1 before the execution report */
+    int64_t verify_deadline_ms; /* samples may come until then (with a contract, once executed) */
+    int rollback_requested;     /* the contract was broken: a rollback was asked for */
+    int rollback_reported;      /* and its outcome has been reported */
     int nvotes;
     struct ballot votes[APPROVAL_MAX_VOTES];
 };
@@ -96,7 +102,21 @@ int break_glass_due(const struct approval_facts *a, int window_in_effect);
 int cancel_check(const struct approval_facts *a, const char *who, unsigned roles, int64_t now_ms,
                  struct gh_error *err);
 
-/* An execution may be reported once, for an approved request: 0, or -1 with err. */
+/*
+ * An execution may be reported once, for an approved request, and — when
+ * the request carries a contract — only after the safe-hold snapshot was
+ * named: 0, or -1 with err.
+ */
 int execution_check(const struct approval_facts *a, struct gh_error *err);
+
+/* The safe-hold snapshot may be named once, while approved and not yet executed. */
+int snapshot_check(const struct approval_facts *a, struct gh_error *err);
+/*
+ * Samples for a contract may come after the execution report, while the
+ * verification is pending and its deadline has not passed (at now_ms).
+ */
+int samples_check(const struct approval_facts *a, int64_t now_ms, struct gh_error *err);
+/* A rollback's outcome may be reported once, after a rollback was requested. */
+int rollback_result_check(const struct approval_facts *a, struct gh_error *err);
 
 #endif

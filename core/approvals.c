@@ -1,5 +1,8 @@
 /* Approval requests: storage and transitions (see approvals.h). */
 #include "approvals.h"
+#include "approval_store.h"
+#include "contracts.h"
+#include "verified_actions.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -45,8 +48,9 @@ int approval_parse(json_t *body, int default_expiry_seconds, struct approval_inp
                    struct field_errors *e)
 {
     static const char *const fields[] = {
-        "action_type",        "target", "tier", "reason", "mission_id", "params",
-        "expires_in_seconds", NULL};
+        "action_type",        "target",   "tier", "reason", "mission_id", "params",
+        "expires_in_seconds", "contract", NULL};
+    json_t *contract = json_object_get(body, "contract");
     long long tier = 0;
     int before = e->count;
 
@@ -67,7 +71,19 @@ int approval_parse(json_t *body, int default_expiry_seconds, struct approval_inp
     if (json_get_object(body, "params", 0, &in->params, e) == 1)
         check_object_size(in->params, "params", e);
     json_get_int(body, "expires_in_seconds", 0, 1, APPROVAL_EXPIRY_MAX, &in->expires_in_seconds, e);
+    if (contract && !json_is_null(contract)) {
+        struct contract c;
+        if (contract_parse(contract, "contract", &c, e) == 0)
+            in->contract = contract_json(&c);
+        contract_free(&c);
+    }
     return e->count > before ? -1 : 0;
+}
+
+void approval_input_free(struct approval_input *in)
+{
+    json_decref(in->contract);
+    in->contract = NULL;
 }
 
 int execution_parse(json_t *body, struct execution_input *x, struct field_errors *e)
@@ -114,7 +130,8 @@ void idempotency_body_hash(json_t *body, unsigned char out[SECRET_HASH_BYTES])
 #define APPROVAL_COLUMNS                                                                           \
     "id, action_type, target, tier, reason, mission_id, params_json, status, requested_by,"        \
     " created_at, expires_at, required_approvals, break_glass_required, decided_at, decided_by,"   \
-    " execution_json, decided_ms"
+    " execution_json, decided_ms, contract_json, snapshot_json, verification_json, rollback_json," \
+    " verification_state"
 
 static json_t *text_or_null(sqlite3_stmt *st, int col)
 {
@@ -140,27 +157,48 @@ static json_t *votes_json(struct db *db, int64_t id)
     return votes;
 }
 
-/* The approval object of the row st is on (APPROVAL_COLUMNS). */
+/* The JSON document stored in column col, or JSON null. */
+static json_t *stored_or_null(sqlite3_stmt *st, int col)
+{
+    json_t *v = NULL;
+
+    if (sqlite3_column_type(st, col) != SQLITE_NULL)
+        v = json_loads((const char *)sqlite3_column_text(st, col), 0, NULL);
+    return v ? v : json_null();
+}
+
+/*
+ * The approval object of the row st is on (APPROVAL_COLUMNS): API.md's,
+ * with the verified-action members (contract, snapshot, verification,
+ * rollback: null when there is none).
+ */
 static json_t *approval_json(struct db *db, sqlite3_stmt *st)
 {
     int64_t id = sqlite3_column_int64(st, 0);
     json_t *params = json_loads((const char *)sqlite3_column_text(st, 6), 0, NULL);
-    json_t *execution = NULL;
+    json_t *execution = NULL, *a;
 
     if (sqlite3_column_type(st, 15) != SQLITE_NULL)
         execution = json_loads((const char *)sqlite3_column_text(st, 15), 0, NULL);
-    return json_pack("{s:I, s:s, s:s, s:i, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:i, s:b, s:o, s:o,"
-                     " s:o, s:o}",
-                     "id", (json_int_t)id, "action_type", sqlite3_column_text(st, 1), "target",
-                     sqlite3_column_text(st, 2), "tier", sqlite3_column_int(st, 3), "reason",
-                     sqlite3_column_text(st, 4), "mission_id", text_or_null(st, 5), "params",
-                     params ? params : json_object(), "status", sqlite3_column_text(st, 7),
-                     "requested_by", sqlite3_column_text(st, 8), "created_at",
-                     sqlite3_column_text(st, 9), "expires_at", sqlite3_column_text(st, 10),
-                     "required_approvals", sqlite3_column_int(st, 11), "break_glass_required",
-                     sqlite3_column_int(st, 12), "votes", votes_json(db, id), "decided_at",
-                     text_or_null(st, 13), "decided_by", text_or_null(st, 14), "execution",
-                     execution ? execution : json_null());
+    a = json_pack("{s:I, s:s, s:s, s:i, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:i, s:b, s:o, s:o,"
+                  " s:o, s:o}",
+                  "id", (json_int_t)id, "action_type", sqlite3_column_text(st, 1), "target",
+                  sqlite3_column_text(st, 2), "tier", sqlite3_column_int(st, 3), "reason",
+                  sqlite3_column_text(st, 4), "mission_id", text_or_null(st, 5), "params",
+                  params ? params : json_object(), "status", sqlite3_column_text(st, 7),
+                  "requested_by", sqlite3_column_text(st, 8), "created_at",
+                  sqlite3_column_text(st, 9), "expires_at", sqlite3_column_text(st, 10),
+                  "required_approvals", sqlite3_column_int(st, 11), "break_glass_required",
+                  sqlite3_column_int(st, 12), "votes", votes_json(db, id), "decided_at",
+                  text_or_null(st, 13), "decided_by", text_or_null(st, 14), "execution",
+                  execution ? execution : json_null());
+    if (a) {
+        json_object_set_new(a, "contract", stored_or_null(st, 17));
+        json_object_set_new(a, "snapshot", stored_or_null(st, 18));
+        json_object_set_new(a, "verification", stored_or_null(st, 19));
+        json_object_set_new(a, "rollback", stored_or_null(st, 20));
+    }
+    return a;
 }
 
 /*
@@ -170,14 +208,14 @@ static json_t *approval_json(struct db *db, sqlite3_stmt *st)
  */
 static json_t *approval_summary_json(sqlite3_stmt *st)
 {
-    return json_pack("{s:I, s:s, s:s, s:i, s:o, s:s, s:s, s:s, s:s, s:o, s:o}", "id",
+    return json_pack("{s:I, s:s, s:s, s:i, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id",
                      (json_int_t)sqlite3_column_int64(st, 0), "action_type",
                      sqlite3_column_text(st, 1), "target", sqlite3_column_text(st, 2), "tier",
                      sqlite3_column_int(st, 3), "mission_id", text_or_null(st, 5), "status",
                      sqlite3_column_text(st, 7), "requested_by", sqlite3_column_text(st, 8),
                      "created_at", sqlite3_column_text(st, 9), "expires_at",
                      sqlite3_column_text(st, 10), "decided_at", text_or_null(st, 13), "decided_by",
-                     text_or_null(st, 14));
+                     text_or_null(st, 14), "verification_state", text_or_null(st, 21));
 }
 
 json_t *approval_get(struct db *db, int64_t id, struct gh_error *err)
@@ -208,7 +246,10 @@ int approval_facts_load(struct db *db, int64_t id, struct approval_facts *f, str
 {
     static const char sql[] =
         "SELECT tier, status, requested_by, required_approvals, break_glass_required,"
-        " expires_ms, execution_json IS NOT NULL FROM approvals WHERE id = :id";
+        " expires_ms, execution_json IS NOT NULL, contract_json IS NOT NULL,"
+        " snapshot_json IS NOT NULL, verification_state, verify_deadline_ms,"
+        " rollback_json IS NOT NULL, json_extract(rollback_json, '$.result') IS NOT NULL"
+        " FROM approvals WHERE id = :id";
     static const char votes_sql[] = "SELECT voter, roles, verdict = 'approve' FROM approval_votes"
                                     " WHERE approval_id = :id ORDER BY at_ms, voter";
     sqlite3_stmt *st = db_prepare(db, sql);
@@ -229,6 +270,17 @@ int approval_facts_load(struct db *db, int64_t id, struct approval_facts *f, str
         f->break_glass_required = sqlite3_column_int(st, 4);
         f->expires_ms = sqlite3_column_int64(st, 5);
         f->has_execution = sqlite3_column_int(st, 6);
+        f->has_contract = sqlite3_column_int(st, 7);
+        f->has_snapshot = sqlite3_column_int(st, 8);
+        f->verification = -1;
+        if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+            enum verification_state v;
+            if (verification_state_parse((const char *)sqlite3_column_text(st, 9), &v) == 0)
+                f->verification = (int)v;
+        }
+        f->verify_deadline_ms = sqlite3_column_int64(st, 10);
+        f->rollback_requested = sqlite3_column_int(st, 11);
+        f->rollback_reported = sqlite3_column_int(st, 12);
     } else if (rc == SQLITE_DONE) {
         rc = gh_fail(err, GH_NOT_FOUND, "no approval request %lld", (long long)id);
     }
@@ -252,14 +304,8 @@ int approval_facts_load(struct db *db, int64_t id, struct approval_facts *f, str
 
 /* ---- writing ---- */
 
-/*
- * Record the event of a transition of request id (already written), with
- * the approval as it now is: on the timeline and in the ledger, and to
- * webhooks as the approval plus the url of its page. *out (may be NULL)
- * receives the approval.
- */
-static int record_transition(struct db *db, const struct actor *who, const char *actor,
-                             const char *type, int64_t id, json_t **out, struct gh_error *err)
+int approval_record(struct db *db, const struct actor *who, const char *actor, const char *type,
+                    int64_t id, json_t *extra, json_t **out, struct gh_error *err)
 {
     json_t *a = approval_get(db, id, err), *hook;
     json_t *mission;
@@ -278,6 +324,8 @@ static int record_transition(struct db *db, const struct actor *who, const char 
     buf_printf(&url, "%.*s/approvals/%lld", (int)base, who->public_url, (long long)id);
     hook = json_deep_copy(a);
     json_object_set_new(hook, "url", json_string(buf_str(&url)));
+    if (extra)
+        json_object_update(hook, extra);
     buf_free(&url);
     rc = record_event(db, who->now_ms, actor, type, json_string_value(mission), subject, subject, a,
                       hook, err);
@@ -289,14 +337,7 @@ static int record_transition(struct db *db, const struct actor *who, const char 
     return rc;
 }
 
-/*
- * A transition's work: run it in a transaction shared with other requests
- * (group commit; the work runs in its own savepoint, maybe on another
- * thread's connection). When the change does not commit, the answer
- * prepared in *out goes too.
- */
-static int run_transition(struct db *db, db_work_fn work, void *arg, json_t **out,
-                          struct gh_error *err)
+int approval_run(struct db *db, db_work_fn work, void *arg, json_t **out, struct gh_error *err)
 {
     if (db_write_grouped(db, work, arg, err) == 0)
         return 0;
@@ -359,7 +400,8 @@ struct create_work {
     const struct actor *who;
     const struct approval_input *in;
     const struct idempotency *idem;
-    const char *params; /* in->params as compact JSON */
+    const char *params;   /* in->params as compact JSON */
+    const char *contract; /* in->contract as compact JSON, or NULL */
     json_t **out;
     int *replayed;
 };
@@ -369,9 +411,9 @@ static int create_work(struct db *db, void *arg, struct gh_error *err)
     static const char sql[] =
         "INSERT INTO approvals (action_type, target, tier, reason, mission_id, params_json,"
         " status, requested_by, created_at, expires_at, expires_ms, required_approvals,"
-        " break_glass_required)"
+        " break_glass_required, contract_json)"
         " VALUES (:action, :target, :tier, :reason, :mission, :params, 'pending', :by, :at,"
-        " :expires_at, :expires_ms, :required, :break_glass)";
+        " :expires_at, :expires_ms, :required, :break_glass, :contract)";
     static const char grant_sql[] =
         "UPDATE approvals SET status = 'approved', decided_at = :at, decided_ms = :ms,"
         " decided_by = 'system' WHERE id = :id";
@@ -406,18 +448,19 @@ static int create_work(struct db *db, void *arg, struct gh_error *err)
                       BIND_TEXT(":by", who->username), BIND_TEXT(":at", at),
                       BIND_TEXT(":expires_at", expires_at), BIND_INT(":expires_ms", expires_ms),
                       BIND_INT(":required", f.required_approvals),
-                      BIND_INT(":break_glass", f.break_glass_required)));
+                      BIND_INT(":break_glass", f.break_glass_required),
+                      BIND_TEXT(":contract", w->contract)));
     id = sqlite3_last_insert_rowid(db->conn);
     if (rc == 0)
-        rc = record_transition(db, who, who->username, "approval.requested", id,
-                               granted ? NULL : w->out, err);
+        rc = approval_record(db, who, who->username, "approval.requested", id, NULL,
+                             granted ? NULL : w->out, err);
     /* Tier 1: filed like any request, then granted by the system at once and
      * dispatched like any grant; the ledger shows both steps as they were. */
     if (rc == 0 && granted)
         rc = db_run(db, grant_sql, NULL, err,
                     BINDS(BIND_TEXT(":at", at), BIND_INT(":ms", who->now_ms), BIND_INT(":id", id)));
     if (rc == 0 && granted)
-        rc = record_transition(db, who, "system", "approval.granted", id, w->out, err);
+        rc = approval_record(db, who, "system", "approval.granted", id, NULL, w->out, err);
     if (rc == 0 && w->idem && w->idem->key)
         rc = idempotency_remember(db, who, w->idem, *w->out, err);
     return rc;
@@ -428,15 +471,20 @@ int approval_create(struct db *db, const struct actor *who, const struct approva
                     struct gh_error *err)
 {
     char *params = in->params ? json_dumps(in->params, JSON_COMPACT) : strdup("{}");
-    struct create_work w = {who, in, idem, params, out, replayed};
+    char *contract = in->contract ? json_dumps(in->contract, JSON_COMPACT | JSON_REALS) : NULL;
+    struct create_work w = {who, in, idem, params, contract, out, replayed};
     int rc;
 
     *out = NULL;
     *replayed = 0;
-    if (params == NULL)
-        return gh_fail(err, GH_INTERNAL, "params do not serialise");
-    rc = run_transition(db, create_work, &w, out, err);
+    if (params == NULL || (in->contract && contract == NULL)) {
+        free(params);
+        free(contract);
+        return gh_fail(err, GH_INTERNAL, "params or contract do not serialise");
+    }
+    rc = approval_run(db, create_work, &w, out, err);
     free(params);
+    free(contract);
     if (rc != 0)
         *replayed = 0;
     return rc;
@@ -470,9 +518,9 @@ static int break_glass_apply(struct db *db, const struct actor *who, int64_t id,
         *changed = 1;
     if (db_run(db, sql, NULL, err, BINDS(BIND_INT(":bg", due), BIND_INT(":id", id))) != 0)
         return -1;
-    return record_transition(
-        db, who, "system", due ? "approval.break_glass_required" : "approval.break_glass_released",
-        id, NULL, err);
+    return approval_record(db, who, "system",
+                           due ? "approval.break_glass_required" : "approval.break_glass_released",
+                           id, NULL, NULL, err);
 }
 
 static int break_glass_sync(struct db *db, const struct actor *who, int64_t id,
@@ -537,7 +585,7 @@ static int vote_work(struct db *db, void *arg, struct gh_error *err)
                           BIND_INT(":ms", who->now_ms), BIND_TEXT(":by", who->username),
                           BIND_INT(":id", w->id)));
     if (rc == 0)
-        rc = record_transition(db, who, who->username, event_of[outcome], w->id, w->out, err);
+        rc = approval_record(db, who, who->username, event_of[outcome], w->id, NULL, w->out, err);
     return rc;
 }
 
@@ -547,7 +595,7 @@ int approval_vote(struct db *db, const struct actor *who, int64_t id, int approv
     struct vote_work w = {who, id, approve, comment, out};
 
     *out = NULL;
-    return run_transition(db, vote_work, &w, out, err);
+    return approval_run(db, vote_work, &w, out, err);
 }
 
 struct cancel_work {
@@ -576,7 +624,8 @@ static int cancel_work(struct db *db, void *arg, struct gh_error *err)
                     BINDS(BIND_TEXT(":at", at), BIND_INT(":ms", who->now_ms),
                           BIND_TEXT(":by", who->username), BIND_INT(":id", w->id)));
     if (rc == 0)
-        rc = record_transition(db, who, who->username, "approval.cancelled", w->id, w->out, err);
+        rc =
+            approval_record(db, who, who->username, "approval.cancelled", w->id, NULL, w->out, err);
     return rc;
 }
 
@@ -586,13 +635,14 @@ int approval_cancel(struct db *db, const struct actor *who, int64_t id, json_t *
     struct cancel_work w = {who, id, out};
 
     *out = NULL;
-    return run_transition(db, cancel_work, &w, out, err);
+    return approval_run(db, cancel_work, &w, out, err);
 }
 
 struct execution_work {
     const struct actor *who;
     int64_t id;
     const char *text; /* the execution object as compact JSON */
+    json_t *metrics;  /* its metrics (borrowed; NULL: none): a contract's first samples */
     json_t **out;
 };
 
@@ -609,9 +659,15 @@ static int execution_work(struct db *db, void *arg, struct gh_error *err)
         rc = execution_check(&f, err);
     if (rc == 0)
         rc = db_run(db, sql, NULL, err, BINDS(BIND_TEXT(":x", w->text), BIND_INT(":id", w->id)));
+    /* With a contract, the report opens its verification: judged on the spot (its
+     * metrics are the first samples), decided at once when they settle it. */
     if (rc == 0)
-        rc = record_transition(db, w->who, w->who->username, "approval.executed", w->id, w->out,
-                               err);
+        rc = approval_record(db, w->who, w->who->username, "approval.executed", w->id, NULL,
+                             f.has_contract ? NULL : w->out, err);
+    if (rc == 0 && f.has_contract)
+        rc = contract_on_execution(db, w->who, w->id, w->metrics, err);
+    if (rc == 0 && f.has_contract && (*w->out = approval_get(db, w->id, err)) == NULL)
+        rc = -1;
     return rc;
 }
 
@@ -632,7 +688,8 @@ int approval_report_execution(struct db *db, const struct actor *who, int64_t id
     json_decref(execution);
     if (text == NULL)
         return gh_fail(err, GH_INTERNAL, "the execution result does not serialise");
-    rc = run_transition(db, execution_work, &(struct execution_work){who, id, text, out}, out, err);
+    rc = approval_run(db, execution_work, &(struct execution_work){who, id, text, x->metrics, out},
+                      out, err);
     free(text);
     return rc;
 }
@@ -673,7 +730,8 @@ static int expire_batch(struct db *db, const struct actor *who, int batch, int *
             db, sql, NULL, err,
             BINDS(BIND_TEXT(":at", at), BIND_INT(":ms", who->now_ms), BIND_INT(":id", ids[i])));
         if (rc == 0)
-            rc = record_transition(db, who, who->username, "approval.expired", ids[i], NULL, err);
+            rc = approval_record(db, who, who->username, "approval.expired", ids[i], NULL, NULL,
+                                 err);
     }
     if (rc != 0) {
         db_rollback(db);
@@ -757,7 +815,8 @@ static int break_glass_batch(struct db *db, const struct actor *who, int batch, 
                 db, grant_sql, NULL, err,
                 BINDS(BIND_TEXT(":at", at), BIND_INT(":ms", who->now_ms), BIND_INT(":id", ids[i])));
             if (rc == 0)
-                rc = record_transition(db, who, "system", "approval.granted", ids[i], NULL, err);
+                rc =
+                    approval_record(db, who, "system", "approval.granted", ids[i], NULL, NULL, err);
             *granted += rc == 0;
         }
     }
@@ -849,7 +908,11 @@ json_t *approvals_list(struct db *db, const struct approval_filter *f, const cha
     /* One statement per leading filter, so that each walks its own index. */
 #define FILTERS                                                                                    \
     " (:status IS NULL OR status = :status) AND (:mission IS NULL OR mission_id = :mission)"       \
-    " AND (:tier = 0 OR tier = :tier) AND id < :before ORDER BY id DESC LIMIT :limit"
+    " AND (:tier = 0 OR tier = :tier) AND (:verification IS NULL"                                  \
+    " OR verification_state = :verification) AND id < :before ORDER BY id DESC LIMIT :limit"
+    static const char by_verification[] =
+        "SELECT " APPROVAL_COLUMNS " FROM approvals INDEXED BY approvals_by_verification"
+        " WHERE verification_state = :verification AND" FILTERS;
     static const char by_status[] =
         "SELECT " APPROVAL_COLUMNS " FROM approvals"
         " INDEXED BY approvals_by_status WHERE status = :status AND" FILTERS;
@@ -858,7 +921,10 @@ json_t *approvals_list(struct db *db, const struct approval_filter *f, const cha
                                      " AND" FILTERS;
     static const char all[] = "SELECT " APPROVAL_COLUMNS " FROM approvals WHERE" FILTERS;
 #undef FILTERS
-    const char *sql = f->status ? by_status : f->mission_id ? by_mission : all;
+    const char *sql = f->verification ? by_verification
+                      : f->status     ? by_status
+                      : f->mission_id ? by_mission
+                                      : all;
     int64_t before = INT64_MAX, last_id = 0, last_ms = 0;
     sqlite3_stmt *st;
     json_t *list;
@@ -872,8 +938,8 @@ json_t *approvals_list(struct db *db, const struct approval_filter *f, const cha
     st = db_prepare(db, sql);
     if (st == NULL ||
         db_bind(st, BINDS(BIND_TEXT(":status", f->status), BIND_TEXT(":mission", f->mission_id),
-                          BIND_INT(":tier", f->tier), BIND_INT(":before", before),
-                          BIND_INT(":limit", limit + 1))) != 0) {
+                          BIND_INT(":tier", f->tier), BIND_TEXT(":verification", f->verification),
+                          BIND_INT(":before", before), BIND_INT(":limit", limit + 1))) != 0) {
         db_reset(st);
         gh_fail(err, GH_INTERNAL, "database error");
         return NULL;
@@ -922,6 +988,7 @@ json_t *approvals_decided(struct db *db, const struct approval_filter *f, const 
         "SELECT " APPROVAL_COLUMNS " FROM approvals INDEXED BY approvals_decided"
         " WHERE decided_ms IS NOT NULL AND (:status IS NULL OR status = :status)"
         " AND (:mission IS NULL OR mission_id = :mission) AND (:tier = 0 OR tier = :tier)"
+        " AND (:verification IS NULL OR verification_state = :verification)"
         " AND (decided_ms < :ms OR (decided_ms = :ms AND id < :before))"
         " ORDER BY decided_ms DESC, id DESC LIMIT :limit";
     int64_t ms = INT64_MAX, before = INT64_MAX, last_id = 0, last_ms = 0;
@@ -937,8 +1004,9 @@ json_t *approvals_decided(struct db *db, const struct approval_filter *f, const 
     st = db_prepare(db, sql);
     if (st == NULL ||
         db_bind(st, BINDS(BIND_TEXT(":status", f->status), BIND_TEXT(":mission", f->mission_id),
-                          BIND_INT(":tier", f->tier), BIND_INT(":ms", ms),
-                          BIND_INT(":before", before), BIND_INT(":limit", limit + 1))) != 0) {
+                          BIND_INT(":tier", f->tier), BIND_TEXT(":verification", f->verification),
+                          BIND_INT(":ms", ms), BIND_INT(":before", before),
+                          BIND_INT(":limit", limit + 1))) != 0) {
         db_reset(st);
         gh_fail(err, GH_INTERNAL, "database error");
         return NULL;

@@ -37,11 +37,17 @@ struct approval_input {
     int tier;                /* 1, 2 or 3 */
     json_t *params;          /* an object */
     long long expires_in_seconds;
+    json_t *contract; /* the contract's canonical form (contracts.h), or NULL: owned, see below */
 };
 
-/* Read a POST /api/v1/approvals body; problems go to e. Returns 0 when valid. */
+/*
+ * Read a POST /api/v1/approvals body; problems go to e. Returns 0 when
+ * valid. The strings and params are borrowed from body; the contract is a
+ * new document: release it with approval_input_free().
+ */
 int approval_parse(json_t *body, int default_expiry_seconds, struct approval_input *in,
                    struct field_errors *e);
+void approval_input_free(struct approval_input *in);
 
 /* The execution result an executor reports. */
 struct execution_input {
@@ -116,6 +122,7 @@ struct approval_filter {
     const char *status;
     const char *mission_id;
     int tier;
+    const char *verification; /* a verification state (contracts.h) */
 };
 
 /* Room for a paging cursor. */

@@ -40,9 +40,9 @@ int contract_parse(json_t *obj, const char *path, struct contract *c, struct fie
     }
     snprintf(prefix, sizeof(prefix), "%s.", path);
     json_reject_unknown(obj, fields, &mine);
-    if (json_get_int(obj, "verify_within_seconds", 0, VERIFY_WITHIN_MIN, VERIFY_WITHIN_MAX, &within,
-                     &mine) == 1)
-        c->verify_within_s = within;
+    /* Absent or refused, the default stands; a refusal is reported below. */
+    json_get_int(obj, "verify_within_seconds", 0, VERIFY_WITHIN_MIN, VERIFY_WITHIN_MAX, &within,
+                 &mine);
     c->verify_within_s = within;
     if (json_object_get(obj, "criteria") == NULL)
         field_error(&mine, "criteria", "is required");
@@ -90,23 +90,6 @@ enum verification_state verification_decide(const struct crit_result *results, s
     if (unobserved == 0)
         return VERIFY_VERIFIED;
     return deadline_passed ? VERIFY_UNVERIFIABLE : VERIFY_PENDING;
-}
-
-enum verification_state contract_judge(const struct contract *c, const struct sample_in *samples,
-                                       size_t nsamples, int deadline_passed,
-                                       struct crit_result *results)
-{
-    struct sample *mine = nsamples ? xcalloc(nsamples, sizeof(*mine)) : NULL;
-
-    for (size_t i = 0; i < c->ncriteria; i++) {
-        size_t n = 0;
-        for (size_t k = 0; k < nsamples; k++)
-            if (strcmp(samples[k].metric, c->criteria[i].metric) == 0)
-                mine[n++] = (struct sample){samples[k].at_ms, samples[k].value};
-        criterion_evaluate(&c->criteria[i], mine, n, &results[i]);
-    }
-    free(mine);
-    return verification_decide(results, c->ncriteria, deadline_passed);
 }
 
 json_t *verification_json(const struct contract *c, enum verification_state state,

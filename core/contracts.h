@@ -10,7 +10,9 @@
  * to. Its execution report's metrics (numbers by metric name) become
  * samples at the report's time; it may post more samples until
  * verify_within_seconds after the report. After each report and each
- * batch the contract is judged over all the approval's samples:
+ * batch the contract is judged over all the approval's samples (each
+ * criterion by the criterion engine, over the running aggregates of its
+ * metric, kept as samples arrive):
  *
  *   violated      a criterion that has samples fails: a broken promise is
  *                 acted on at once (action.violated, and
@@ -34,7 +36,6 @@
 #include "criteria.h"
 #include "db.h"
 #include "json.h"
-#include "samples.h"
 
 #define CONTRACT_MAX_CRITERIA 50
 #define VERIFY_WITHIN_MIN     60
@@ -71,15 +72,6 @@ int verification_state_parse(const char *s, enum verification_state *out);
  */
 enum verification_state verification_decide(const struct crit_result *results, size_t n,
                                             int deadline_passed);
-
-/*
- * Judge contract c over samples (any order, any metrics): each criterion
- * over the samples of its metric. results (c->ncriteria entries, the
- * caller's) receives each judgement; returns the state at deadline_passed.
- */
-enum verification_state contract_judge(const struct contract *c, const struct sample_in *samples,
-                                       size_t nsamples, int deadline_passed,
-                                       struct crit_result *results);
 
 /*
  * The verification object of API.md: {"state", "criteria": [<as in a

@@ -395,6 +395,38 @@ const struct migration migrations[] = {
      "CREATE UNIQUE INDEX freeze_violations_standing ON freeze_violations(freeze_id, path)"
      "  WHERE resolved_ms IS NULL;"
      "CREATE INDEX freeze_violations_by_freeze ON freeze_violations(freeze_id, id);"},
+    {9, "verified actions: contracts, snapshots, verification, rollback, contract samples",
+     /* verification_state mirrors verification_json for filtering and the deadline job. */
+     "ALTER TABLE approvals ADD COLUMN contract_json TEXT;"
+     "ALTER TABLE approvals ADD COLUMN snapshot_json TEXT;"
+     "ALTER TABLE approvals ADD COLUMN verification_state TEXT"
+     "  CHECK (verification_state IN ('pending', 'verified', 'violated', 'unverifiable'));"
+     "ALTER TABLE approvals ADD COLUMN verification_json TEXT;"
+     "ALTER TABLE approvals ADD COLUMN verify_deadline_ms INTEGER;"
+     "ALTER TABLE approvals ADD COLUMN rollback_json TEXT;"
+     "CREATE INDEX approvals_by_verification ON approvals(verification_state, id)"
+     " WHERE verification_state IS NOT NULL;"
+     "CREATE INDEX approvals_verifying ON approvals(verify_deadline_ms)"
+     " WHERE verification_state = 'pending';"
+     "CREATE TABLE approval_samples ("
+     "  approval_id INTEGER NOT NULL REFERENCES approvals(id),"
+     "  metric TEXT NOT NULL,"
+     "  at_ms INTEGER NOT NULL,"
+     "  value REAL NOT NULL"
+     ") STRICT;"
+     /* p95 reads a metric's values from the top; the other aggregates are kept running. */
+     "CREATE INDEX approval_samples_by_value ON approval_samples(approval_id, metric, value);"
+     "CREATE TABLE approval_aggregates ("
+     "  approval_id INTEGER NOT NULL,"
+     "  metric TEXT NOT NULL,"
+     "  count INTEGER NOT NULL,"
+     "  sum REAL NOT NULL,"
+     "  min REAL NOT NULL,"
+     "  max REAL NOT NULL,"
+     "  last_at INTEGER NOT NULL,"
+     "  last_value REAL NOT NULL,"
+     "  PRIMARY KEY (approval_id, metric)"
+     ") STRICT, WITHOUT ROWID;"},
 };
 
 const size_t nmigrations = sizeof(migrations) / sizeof(migrations[0]);

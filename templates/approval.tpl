@@ -48,6 +48,21 @@
   <p><span class="badge {{#OK}}status-approved{{/OK}}{{#FAILED}}status-denied{{/FAILED}}">{{RESULT}}</span> reported <time datetime="{{AT}}">{{AT}}</time>{{#RESOLVED}} · the error was {{TEXT}}{{/RESOLVED}}</p>
   <pre>{{METRICS:pre_escape}}</pre>{{/EXECUTION}}
 </section>
+{{#CONTRACT}}<section id="contract" data-live class="card contract">
+  <h2>Contract <span class="hint">checked within {{WITHIN}} of the execution report</span></h2>
+  <p class="verification state-{{STATE}}"><strong>{{STATE_TEXT}}</strong>{{#DECIDED}} <time datetime="{{AT}}" title="{{AT}} UTC">{{AGO}}</time>{{/DECIDED}}{{#WINDOW}} · evidence taken until <time datetime="{{UNTIL}}" title="{{UNTIL}} UTC">{{UNTIL_AGO}}</time>{{/WINDOW}}</p>
+  <table class="metrics"><thead><tr><th scope="col">Criterion</th><th scope="col">Metric</th><th scope="col">Target</th><th scope="col">Observed</th></tr></thead><tbody>
+  {{#CRITERION}}<tr class="{{#PASS}}met{{/PASS}}{{#FAIL}}unmet{{/FAIL}}"><td class="crit">{{NAME}}</td><td class="ph"><code>{{METRIC}}</code> <span class="hint">{{AGGREGATE}}</span></td><td class="target">{{TARGET}}</td><td class="num obs">{{OBSERVED}} {{#PASS}}<span class="pass" aria-label="met">✓</span>{{/PASS}}{{#FAIL}}<span class="fail" aria-label="not met">✗</span>{{/FAIL}}</td></tr>{{/CRITERION}}
+  </tbody></table>
+  <h3>Safe-hold snapshot</h3>
+  {{#SNAPSHOT}}<p><code>{{ID}}</code> ({{KIND}}), taken <time datetime="{{TAKEN}}" title="{{TAKEN}} UTC">{{TAKEN_AGO}}</time>, named by {{BY}}</p>
+  <pre>{{DETAILS:pre_escape}}</pre>{{/SNAPSHOT}}
+  {{#NO_SNAPSHOT}}<p class="hint">Not named yet: the executor names the snapshot it can return to before it acts; the execution report is refused until it has.</p>{{/NO_SNAPSHOT}}
+  {{#ROLLBACK}}<h3>Rollback</h3>
+  <p class="fail">Requested <time datetime="{{AT}}" title="{{AT}} UTC">{{AGO}}</time>: return to <code>{{SNAPSHOT_ID}}</code>.</p>
+  {{#RESULT}}<p class="{{#OK}}pass{{/OK}}{{#FAILED}}fail{{/FAILED}}">The executor reports <strong>{{STATUS}}</strong>{{#RESTORED}}, restored <code>{{ID}}</code>{{/RESTORED}}, <time datetime="{{AT}}" title="{{AT}} UTC">{{AGO}}</time>.</p>{{/RESULT}}
+  {{#WAITING}}<p class="hint">Waiting for the executor to report how the rollback went.</p>{{/WAITING}}{{/ROLLBACK}}
+</section>{{/CONTRACT}}
 </div>
 <section class="card">
   <h2>Parameters</h2>

@@ -6,6 +6,9 @@
   <label>Tier
     <select name="tier">{{#TIER_OPTION}}<option value="{{VALUE}}"{{#SELECTED}} selected{{/SELECTED}}>{{LABEL}}</option>{{/TIER_OPTION}}</select>
   </label>
+  <label>Contract
+    <select name="verification">{{#VERIFICATION_OPTION}}<option value="{{VALUE}}"{{#SELECTED}} selected{{/SELECTED}}>{{LABEL}}</option>{{/VERIFICATION_OPTION}}</select>
+  </label>
   <label>Mission <input type="text" name="mission_id" value="{{MISSION_ID}}" maxlength="64" placeholder="any"></label>
   <button type="submit">Filter</button>
 </form>
@@ -14,13 +17,13 @@
   <h2 id="pending-title">Waiting for a decision <span class="count">{{COUNT}}</span></h2>
   {{#EMPTY}}<p class="hint">Nothing is waiting for a decision.</p>{{/EMPTY}}
   {{>LIST}}
-  {{#MORE}}<p><a href="/approvals?status={{STATUS}}&amp;tier={{TIER}}&amp;mission_id={{MISSION_ID}}&amp;pending_cursor={{CURSOR}}">More waiting requests</a></p>{{/MORE}}
+  {{#MORE}}<p><a href="/approvals?status={{STATUS}}&amp;tier={{TIER}}&amp;mission_id={{MISSION_ID}}&amp;verification={{VERIFICATION}}&amp;pending_cursor={{CURSOR}}">More waiting requests</a></p>{{/MORE}}
 </section>{{/PENDING}}
 {{#DECIDED}}<section id="decided" data-live aria-labelledby="decided-title">
   <h2 id="decided-title">Recent decisions</h2>
   {{#EMPTY}}<p class="hint">No decisions yet.</p>{{/EMPTY}}
   {{>LIST}}
-  {{#MORE}}<p><a href="/approvals?status={{STATUS}}&amp;tier={{TIER}}&amp;mission_id={{MISSION_ID}}&amp;decided_cursor={{CURSOR}}">Earlier decisions</a></p>{{/MORE}}
+  {{#MORE}}<p><a href="/approvals?status={{STATUS}}&amp;tier={{TIER}}&amp;mission_id={{MISSION_ID}}&amp;verification={{VERIFICATION}}&amp;decided_cursor={{CURSOR}}">Earlier decisions</a></p>{{/MORE}}
 </section>{{/DECIDED}}
 </div>
 <script src="/static/approvals.js" defer></script>

@@ -11,6 +11,7 @@ const struct job jobs[] = {
     {"expire-approvals", 0,      job_expire_approvals, NULL},
     {"break-glass",      0,      job_break_glass,      NULL},
     {"evaluate-gates",   0,      job_evaluate_gates,   NULL}, /* every run: triggers each time */
+    {"verify-actions",   0,      job_verify_actions,   NULL}, /* contracts past their deadline */
     {"verify-freezes",   900,    job_verify_freezes,   verify_freezes_period},
     {"deliver-webhooks", 0,      job_deliver_webhooks, NULL},
     {"sign-checkpoint",  60,     job_sign_checkpoint,  NULL},

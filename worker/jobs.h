@@ -41,6 +41,8 @@ int job_checkpoint_wal(struct job_ctx *ctx, struct gh_error *err);
 int job_deliver_webhooks(struct job_ctx *ctx, struct gh_error *err);
 /* evaluate_gates.c */
 int job_evaluate_gates(struct job_ctx *ctx, struct gh_error *err);
+/* verify_actions.c */
+int job_verify_actions(struct job_ctx *ctx, struct gh_error *err);
 /* expire_approvals.c */
 int job_expire_approvals(struct job_ctx *ctx, struct gh_error *err);
 /* release_break_glass.c */

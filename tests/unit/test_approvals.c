@@ -171,7 +171,8 @@ static struct actor actor(const char *name, unsigned roles, int64_t now)
 static int64_t file_request(struct db *db, int tier, int64_t now)
 {
     struct actor alice = actor("alice", ROLE_REQUESTER, now);
-    struct approval_input in = {"restart_service", "payments-api", "leak", "m-1", tier, NULL, 60};
+    struct approval_input in = {
+        "restart_service", "payments-api", "leak", "m-1", tier, NULL, 60, NULL};
     struct gh_error err;
     json_t *a = NULL;
     int replayed;
@@ -359,7 +360,7 @@ static void idempotency_keys_replay_or_conflict(void)
 {
     struct actor alice = actor("alice", ROLE_REQUESTER, NOW);
     struct actor bob = actor("bob", ROLE_REQUESTER, NOW);
-    struct approval_input in = {"deploy", "web", "", NULL, 2, NULL, 60};
+    struct approval_input in = {"deploy", "web", "", NULL, 2, NULL, 60, NULL};
     json_t *body = json_pack("{s:s, s:i}", "tier", "2", "a", 1);
     json_t *same = json_pack("{s:i, s:s}", "a", 1, "tier", "2");
     struct idempotency idem = {"key-1", {0}}, other = {"key-1", {0}};

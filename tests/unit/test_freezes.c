@@ -776,7 +776,7 @@ static int64_t file(struct db *db, int tier, int64_t now, json_t **out)
                           .roles = ROLE_REQUESTER,
                           .public_url = "https://gh.example",
                           .now_ms = now};
-    struct approval_input in = {"deploy", "web", "", NULL, tier, NULL, 86400};
+    struct approval_input in = {"deploy", "web", "", NULL, tier, NULL, 86400, NULL};
     struct gh_error err;
     json_t *a = NULL;
     int replayed;
