@@ -166,8 +166,7 @@ void api_events_search(struct request_ctx *ctx)
         " AND (:mission IS NULL OR mission_id = :mission)"
         " AND occurred_ms >= :since AND occurred_ms <= :until ORDER BY seq LIMIT :limit";
     struct field_errors e = FIELD_ERRORS_INIT;
-    const char *since = http_param(ctx->req, "since"), *until = http_param(ctx->req, "until");
-    int64_t since_ms = INT64_MIN, until_ms = INT64_MAX, last = 0;
+    int64_t since_ms, until_ms, last = 0;
     long long after, limit;
     struct gh_error err;
     char cursor[24];
@@ -178,10 +177,8 @@ void api_events_search(struct request_ctx *ctx)
 
     param_int(ctx, "cursor", 0, INT64_MAX, 0, &after, &e);
     param_int(ctx, "limit", 1, 200, 50, &limit, &e);
-    if (since && time_parse_rfc3339(since, &since_ms) != 0)
-        field_error(&e, "since", "must be an RFC 3339 time");
-    if (until && time_parse_rfc3339(until, &until_ms) != 0)
-        field_error(&e, "until", "must be an RFC 3339 time");
+    param_time(ctx, "since", INT64_MIN, &since_ms, &e);
+    param_time(ctx, "until", INT64_MAX, &until_ms, &e);
     if (e.count) {
         reply_invalid(ctx, &e);
         return;

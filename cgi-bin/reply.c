@@ -213,6 +213,22 @@ int param_int(struct request_ctx *ctx, const char *name, long long min, long lon
     return 1;
 }
 
+int param_time(struct request_ctx *ctx, const char *name, int64_t def, int64_t *out,
+               struct field_errors *e)
+{
+    const char *v = http_param(ctx->req, name);
+
+    *out = def;
+    if (v == NULL)
+        return 0;
+    if (time_parse_rfc3339(v, out) != 0) {
+        *out = def;
+        field_error(e, name, "must be an RFC 3339 time, such as 2026-11-22T10:00:00.000Z");
+        return -1;
+    }
+    return 1;
+}
+
 void reply_invalid(struct request_ctx *ctx, struct field_errors *e)
 {
     reply_error(ctx, 400, "validation_failed", "some parameters are not valid",

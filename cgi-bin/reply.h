@@ -57,6 +57,12 @@ json_t *request_json_body(struct request_ctx *ctx);
  */
 int param_int(struct request_ctx *ctx, const char *name, long long min, long long max,
               long long def, long long *out, struct field_errors *e);
+/*
+ * Query parameter name as an RFC 3339 time in *out (ms): 1 when given, 0
+ * with *out = def when absent; -1 with a problem recorded in e otherwise.
+ */
+int param_time(struct request_ctx *ctx, const char *name, int64_t def, int64_t *out,
+               struct field_errors *e);
 /* The path's {name} as a positive integer, or 0 after answering 404 "no such <what>". */
 int64_t path_id(struct request_ctx *ctx, const char *name, const char *what);
 /*

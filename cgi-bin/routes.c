@@ -62,6 +62,7 @@ const struct route routes[] = {
     {"GET", "/api/v1/plans", api_plans_list, R_JSON},
     {"GET", "/api/v1/plans/{name}", api_plans_get, R_JSON},
     {"PUT", "/api/v1/plans/{name}", api_plans_put, R_JSON | R_ROLE(ROLE_ADMIN)},
+    {"GET", "/api/v1/stats", api_stats, R_JSON},
     {"GET", "/api/v1/ledger", api_ledger_list, R_JSON},
     {"GET", "/api/v1/ledger/verify", api_ledger_verify, R_JSON},
     {"GET", "/api/v1/ledger/checkpoints/latest", api_ledger_checkpoint, R_JSON},

@@ -82,6 +82,8 @@ void page_approvals(struct request_ctx *ctx);
 void page_approval(struct request_ctx *ctx);
 void page_approval_vote(struct request_ctx *ctx);
 void page_approval_cancel(struct request_ctx *ctx);
+/* stats.c */
+void api_stats(struct request_ctx *ctx);
 /* deployments.c */
 void api_deployments_create(struct request_ctx *ctx);
 void api_deployments_list(struct request_ctx *ctx);

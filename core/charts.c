@@ -52,3 +52,17 @@ void chart_points(const struct chart_frame *f, const int64_t *t, const double *v
     for (size_t i = 0; i < n; i++)
         buf_printf(out, "%s%.1f,%.1f", i ? " " : "", chart_x(f, t[i]), chart_y(f, v[i]));
 }
+
+double chart_nice_ceiling(double max)
+{
+    static const double steps[] = {1, 2, 5, 10};
+    double scale;
+
+    if (!(max > 0))
+        return 1;
+    scale = pow(10, floor(log10(max)));
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+        if (steps[i] * scale >= max * (1 - 1e-12))
+            return steps[i] * scale;
+    return 10 * scale;
+}

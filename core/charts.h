@@ -31,6 +31,13 @@ void chart_frame_fit(struct chart_frame *f, double width, double height, int64_t
 double chart_x(const struct chart_frame *f, int64_t t);
 double chart_y(const struct chart_frame *f, double v);
 
+/*
+ * The top of a value axis for data up to max: the smallest 1, 2 or 5
+ * times a power of ten at or above it (1 for nothing at all), so that
+ * gridlines at its halves read as round numbers.
+ */
+double chart_nice_ceiling(double max);
+
 /* "x,y x,y ..." for the points (t[i], v[i]), appended to out, with one decimal. */
 void chart_points(const struct chart_frame *f, const int64_t *t, const double *v, size_t n,
                   struct buf *out);

@@ -139,10 +139,15 @@ int agg_value(const struct agg_state *s, enum crit_agg aggregate, double p95, do
     return 1;
 }
 
+int64_t percentile_rank(int64_t n, int pct)
+{
+    /* ceil(pct n / 100) in integers: no floating-point rounding at the edges. */
+    return (pct * n + 99) / 100;
+}
+
 int64_t p95_rank(int64_t n)
 {
-    /* ceil(0.95 n) in integers: no floating-point rounding at the edges. */
-    return (95 * n + 99) / 100;
+    return percentile_rank(n, 95);
 }
 
 static int cmp_double(const void *a, const void *b)

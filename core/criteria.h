@@ -93,6 +93,8 @@ void agg_merge(struct agg_state *a, const struct agg_state *b);
  */
 int agg_value(const struct agg_state *s, enum crit_agg aggregate, double p95, double *out);
 
+/* The 1-based nearest rank of percentile pct among n values sorted ascending: ceil(pct n / 100). */
+int64_t percentile_rank(int64_t n, int pct);
 /* The 1-based rank p95 takes among n values sorted ascending: ceil(0.95 * n). */
 int64_t p95_rank(int64_t n);
 /* The 95th percentile of values (reordered in place); n must be at least 1. */

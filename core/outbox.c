@@ -174,8 +174,9 @@ int webhook_delete(struct db *db, const char *actor, int64_t id, struct gh_error
     static const char del[] = "UPDATE webhook_subscriptions SET state = 'deleted',"
                               " state_reason = 'deleted' WHERE id = :id AND state != 'deleted'";
     static const char fail[] = "UPDATE webhook_deliveries SET status = 'failed',"
-                               " last_error = 'subscription deleted'"
+                               " last_error = 'subscription deleted', finished_ms = :now"
                                " WHERE subscription_id = :id AND status = 'pending'";
+    int64_t now = time_now_ms();
     char sub[40];
     json_t *payload;
     int changes = 0, rc;
@@ -186,11 +187,11 @@ int webhook_delete(struct db *db, const char *actor, int64_t id, struct gh_error
     if (rc == 0 && changes == 0)
         rc = gh_fail(err, GH_NOT_FOUND, "no webhook subscription %lld", (long long)id);
     if (rc == 0)
-        rc = db_run(db, fail, NULL, err, BINDS(BIND_INT(":id", id)));
+        rc = db_run(db, fail, NULL, err, BINDS(BIND_INT(":id", id), BIND_INT(":now", now)));
     if (rc == 0) {
         snprintf(sub, sizeof(sub), "webhook:%lld", (long long)id);
         payload = json_pack("{s:I}", "id", (json_int_t)id);
-        rc = ledger_append(db, time_now_ms(), actor, "webhook.deleted", sub, payload, NULL, err);
+        rc = ledger_append(db, now, actor, "webhook.deleted", sub, payload, NULL, err);
         json_decref(payload);
     }
     if (rc != 0) {
@@ -318,7 +319,8 @@ int delivery_retry(struct db *db, int64_t subscription_id, int64_t delivery_id,
 {
     static const char sql[] =
         "UPDATE webhook_deliveries SET status = 'pending', next_attempt_ms = :now,"
-        " lease_until_ms = 0 WHERE id = :id AND subscription_id = :sub AND status != 'delivered'"
+        " lease_until_ms = 0, finished_ms = NULL WHERE id = :id AND subscription_id = :sub AND "
+        "status != 'delivered'"
         " AND (SELECT state FROM webhook_subscriptions WHERE id = :sub) = 'active'";
     int changes = 0;
 
@@ -408,12 +410,13 @@ int delivery_record(struct db *db, const struct delivery *d, const struct attemp
 {
     static const char done_sql[] =
         "UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1,"
-        " last_status_code = :code, last_error = NULL, delivered_at = :at, lease_until_ms = 0"
-        " WHERE id = :id";
+        " last_status_code = :code, last_error = NULL, delivered_at = :at, lease_until_ms = 0,"
+        " finished_ms = :ms WHERE id = :id";
     static const char again_sql[] =
         "UPDATE webhook_deliveries SET status = :status, attempts = attempts + 1,"
         " last_status_code = nullif(:code, 0), last_error = :error, next_attempt_ms = :next,"
-        " lease_until_ms = 0 WHERE id = :id";
+        " lease_until_ms = 0, finished_ms = CASE :status WHEN 'failed' THEN :next END"
+        " WHERE id = :id";
     static const char gone_sql[] =
         "UPDATE webhook_subscriptions SET state = 'disabled',"
         " state_reason = 'the receiver answered 410 Gone' WHERE id = :sub";
@@ -422,9 +425,9 @@ int delivery_record(struct db *db, const struct delivery *d, const struct attemp
 
     time_format_rfc3339(now_ms, at);
     if (a->status_code >= 200 && a->status_code < 300)
-        return db_write(
-            db, done_sql, NULL, NULL, err,
-            BINDS(BIND_INT(":code", a->status_code), BIND_TEXT(":at", at), BIND_INT(":id", d->id)));
+        return db_write(db, done_sql, NULL, NULL, err,
+                        BINDS(BIND_INT(":code", a->status_code), BIND_TEXT(":at", at),
+                              BIND_INT(":ms", now_ms), BIND_INT(":id", d->id)));
     if (db_begin_write(db, err) != 0)
         return -1;
     if (a->status_code == 410) {

@@ -155,9 +155,10 @@ static int judge(struct db *db, const struct actor *who, int64_t id, int deadlin
                  json_t **out, struct gh_error *err)
 {
     static const char verification_sql[] =
-        "UPDATE approvals SET verification_state = :state, verification_json = :json"
-        " WHERE id = :id";
-    static const char rollback_sql[] = "UPDATE approvals SET rollback_json = :json WHERE id = :id";
+        "UPDATE approvals SET verification_state = :state, verification_json = :json,"
+        " verified_ms = CASE :state WHEN 'pending' THEN NULL ELSE :now END WHERE id = :id";
+    static const char rollback_sql[] =
+        "UPDATE approvals SET rollback_json = :json, rollback_ms = :now WHERE id = :id";
     static const char deadline_sql[] = "SELECT verify_deadline_ms FROM approvals WHERE id = :id";
     struct contract c;
     struct crit_result *results = NULL;
@@ -192,7 +193,7 @@ static int judge(struct db *db, const struct actor *who, int64_t id, int deadlin
     text = json_dumps(v, JSON_COMPACT | JSON_REALS);
     rc = db_run(db, verification_sql, NULL, err,
                 BINDS(BIND_TEXT(":state", verification_state_name(state)), BIND_TEXT(":json", text),
-                      BIND_INT(":id", id)));
+                      BIND_INT(":now", who->now_ms), BIND_INT(":id", id)));
     free(text);
     text = NULL;
     if (rc != 0 || state == VERIFY_PENDING)
@@ -212,7 +213,8 @@ static int judge(struct db *db, const struct actor *who, int64_t id, int deadlin
         json_decref(rollback);
         if (rc == 0)
             rc = db_run(db, rollback_sql, NULL, err,
-                        BINDS(BIND_TEXT(":json", text), BIND_INT(":id", id)));
+                        BINDS(BIND_TEXT(":json", text), BIND_INT(":now", who->now_ms),
+                              BIND_INT(":id", id)));
         if (rc == 0)
             rc = approval_record(db, who, who->username, "action.rollback_requested", id, extra,
                                  out, err);

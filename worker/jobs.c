@@ -14,6 +14,7 @@ const struct job jobs[] = {
     {"verify-actions",   0,      job_verify_actions,   NULL}, /* contracts past their deadline */
     {"verify-freezes",   900,    job_verify_freezes,   verify_freezes_period},
     {"deliver-webhooks", 0,      job_deliver_webhooks, NULL},
+    {"aggregate",        0,      job_aggregate,        NULL}, /* hours changed since the last run */
     {"sign-checkpoint",  60,     job_sign_checkpoint,  NULL},
     {"verify-ledger",    3600,   job_verify_ledger,    NULL},
     {"prune",            60,     job_prune,            NULL},

@@ -35,6 +35,8 @@ const struct job *job_find(const char *name);
 /* How often job wants to run, in seconds, under cfg. */
 int job_period(const struct job *job, const struct config *cfg);
 
+/* aggregate.c */
+int job_aggregate(struct job_ctx *ctx, struct gh_error *err);
 /* checkpoint_wal.c */
 int job_checkpoint_wal(struct job_ctx *ctx, struct gh_error *err);
 /* deliver_webhooks.c */

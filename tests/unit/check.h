@@ -52,6 +52,7 @@ void check_fail(const char *file, int line, const char *fmt, ...)
 
 /* Each test file exports its list, terminated by {NULL, NULL}. */
 extern const struct unit_test approval_tests[];
+extern const struct unit_test chart_tests[];
 extern const struct unit_test arena_buf_tests[];
 extern const struct unit_test config_tests[];
 extern const struct unit_test contract_tests[];
@@ -66,6 +67,7 @@ extern const struct unit_test http_tests[];
 extern const struct unit_test identity_tests[];
 extern const struct unit_test json_tests[];
 extern const struct unit_test ledger_tests[];
+extern const struct unit_test rollup_tests[];
 extern const struct unit_test router_tests[];
 extern const struct unit_test time_tests[];
 extern const struct unit_test tpl_tests[];
