@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/freezes.h"
+#include "../core/ledger.h"
 #include "../core/timeutil.h"
 #include "approvals.h"
 
@@ -27,19 +28,6 @@ static int64_t ms_of(json_t *a, const char *key)
     if (str(a, key))
         time_parse_rfc3339(str(a, key), &ms);
     return ms;
-}
-
-/* The newest ledger entry: live updates continue after it. */
-static int64_t ledger_head(struct db *db)
-{
-    static const char sql[] = "SELECT coalesce(max(seq), 0) FROM ledger";
-    sqlite3_stmt *st = db_prepare(db, sql);
-    int64_t seq = 0;
-
-    if (st && db_step(db, st, NULL) == SQLITE_ROW)
-        seq = sqlite3_column_int64(st, 0);
-    db_reset(st);
-    return seq;
 }
 
 /* What every view of a request shows. */
@@ -178,7 +166,7 @@ void page_approvals(struct request_ctx *ctx)
         reply_gh_error(ctx, &err);
         return;
     }
-    head = ledger_head(db);
+    head = ledger_head_seq(db);
     layout = page_begin(ctx, "Approvals", "approvals.tpl", &content);
     fill_filters(content, &f);
     tpl_set_int(content, "LAST_SEQ", head);
@@ -516,7 +504,7 @@ static void approval_page(struct request_ctx *ctx, int status, const char *messa
         return;
     }
     /* Read the head first: a change landing after it is replayed by the live stream. */
-    head = ledger_head(db);
+    head = ledger_head_seq(db);
     if ((a = approval_get(db, id, &err)) == NULL || approval_facts_load(db, id, &f, &err) != 0) {
         json_decref(a);
         reply_gh_error(ctx, &err);

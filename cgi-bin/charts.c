@@ -1,8 +1,10 @@
 /* Charts on pages (see charts.h). */
 #include "charts.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "../core/alloc.h"
 #include "../core/buf.h"
@@ -93,4 +95,164 @@ void progress_fill(struct tpl_dict *d, json_t *milestones, double elapsed_hours,
         if (h <= elapsed_hours)
             tpl_show(tick, "PASSED");
     }
+}
+
+/* ---- dashboard charts ---- */
+
+#define DAY_MS 86400000LL
+#define AXIS_H 14.0 /* room under the plot for the dates */
+#define PLOT_H ((double)DASH_H - AXIS_H)
+#define PLOT_T 8.0 /* room above the top gridline for its value */
+
+static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* "Dec 6" for a day's column, "Dec 6 14:00" for an hour's. */
+static void column_date(int64_t start_ms, int64_t step_ms, char *out, size_t size)
+{
+    time_t t = (time_t)(start_ms / 1000);
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    if (step_ms >= DAY_MS)
+        snprintf(out, size, "%s %d", months[tm.tm_mon], tm.tm_mday);
+    else
+        snprintf(out, size, "%s %d %02d:00", months[tm.tm_mon], tm.tm_mday, tm.tm_hour);
+}
+
+static void set_num(struct tpl_dict *d, const char *key, double v)
+{
+    char text[32];
+
+    snprintf(text, sizeof(text), "%.1f", v);
+    tpl_set(d, key, text);
+}
+
+static double y_of(double v, double top)
+{
+    return PLOT_T + (1 - v / top) * (PLOT_H - PLOT_T);
+}
+
+/* Gridlines, dates, legend and the per-column titles both chart kinds share. */
+static void frame_fill(struct tpl_dict *d, const char *id, const char *label,
+                       const struct chart_columns *c, const struct chart_series *s, size_t k,
+                       double top)
+{
+    char text[64];
+    struct buf tip = BUF_INIT;
+
+    tpl_set(d, "ID", id);
+    tpl_set(d, "LABEL", label);
+    tpl_set_int(d, "W", DASH_W);
+    tpl_set_int(d, "H", DASH_H);
+    for (int g = 1; g <= 2; g++) {
+        struct tpl_dict *grid = tpl_section(d, "GRID");
+        set_num(grid, "Y", y_of(top * g / 2, top));
+        set_num(grid, "TY", y_of(top * g / 2, top) + 11); /* under its line: never clipped */
+        c->format(top * g / 2, text, sizeof(text));
+        tpl_set(grid, "TEXT", text);
+    }
+    set_num(d, "BASE", PLOT_H);
+    for (size_t i = 0; i<c->n; i += c->n> 2 ? (c->n - 1) / 2 : 1) {
+        struct tpl_dict *date = tpl_section(d, "DATE");
+        column_date(c->starts[i], c->step_ms, text, sizeof(text));
+        tpl_set(date, "TEXT", text);
+        /* The first and last dates stay inside the chart. */
+        set_num(date, "X",
+                i == 0          ? 0
+                : i + 1 >= c->n ? DASH_W
+                                : ((double)i + 0.5) * DASH_W / (double)c->n);
+        tpl_set(date, "ANCHOR", i == 0 ? "start" : i + 1 >= c->n ? "end" : "middle");
+    }
+    for (size_t j = 0; j < k; j++) {
+        struct tpl_dict *key = tpl_section(d, "LEGEND");
+        tpl_set(key, "NAME", s[j].name);
+        tpl_set(key, "CSS", s[j].css);
+    }
+    /* A column's title says every series' value there: what a pointer or a reader hears. */
+    for (size_t i = 0; i < c->n; i++) {
+        struct tpl_dict *col = tpl_section(d, "COL");
+        buf_reset(&tip);
+        column_date(c->starts[i], c->step_ms, text, sizeof(text));
+        buf_printf(&tip, "%s:", text);
+        for (size_t j = 0; j < k; j++) {
+            if (isnan(s[j].values[i])) {
+                buf_printf(&tip, "%s %s none", j ? "," : "", s[j].name);
+                continue;
+            }
+            c->format(s[j].values[i], text, sizeof(text));
+            buf_printf(&tip, "%s %s %s", j ? "," : "", s[j].name, text);
+        }
+        tpl_set(col, "TIP", buf_str(&tip));
+        set_num(col, "X", (double)i * DASH_W / (double)c->n);
+        set_num(col, "CW", (double)DASH_W / (double)c->n);
+        set_num(col, "CH", PLOT_H);
+    }
+    buf_free(&tip);
+}
+
+static double column_max(const struct chart_columns *c, const struct chart_series *s, size_t k,
+                         int stacked)
+{
+    double max = 0;
+
+    for (size_t i = 0; i < c->n; i++) {
+        double sum = 0;
+        for (size_t j = 0; j < k; j++) {
+            double v = isnan(s[j].values[i]) ? 0 : s[j].values[i];
+            sum = stacked ? sum + v : fmax(sum, v);
+        }
+        max = fmax(max, sum);
+    }
+    return max;
+}
+
+void bars_fill(struct tpl_dict *d, const char *id, const char *label, const struct chart_columns *c,
+               const struct chart_series *s, size_t k)
+{
+    double top = chart_nice_ceiling(column_max(c, s, k, 1)), w = (double)DASH_W / (double)c->n;
+
+    frame_fill(d, id, label, c, s, k, top);
+    for (size_t i = 0; i < c->n; i++) {
+        double base = 0;
+        for (size_t j = 0; j < k; j++) {
+            double v = isnan(s[j].values[i]) ? 0 : s[j].values[i];
+            struct tpl_dict *bar;
+            if (v <= 0)
+                continue;
+            bar = tpl_section(d, "BAR");
+            tpl_set(bar, "CSS", s[j].css);
+            set_num(bar, "X", (double)i * w + w * 0.1);
+            set_num(bar, "BW", w * 0.8);
+            set_num(bar, "Y", y_of(base + v, top));
+            set_num(bar, "BH", y_of(base, top) - y_of(base + v, top));
+            base += v;
+        }
+    }
+}
+
+void lines_fill(struct tpl_dict *d, const char *id, const char *label,
+                const struct chart_columns *c, const struct chart_series *s, size_t k)
+{
+    double top = chart_nice_ceiling(column_max(c, s, k, 0)), w = (double)DASH_W / (double)c->n;
+    struct buf points = BUF_INIT;
+
+    frame_fill(d, id, label, c, s, k, top);
+    for (size_t j = 0; j < k; j++) {
+        struct tpl_dict *line = tpl_section(d, "LINE");
+        tpl_set(line, "CSS", s[j].css);
+        buf_reset(&points);
+        for (size_t i = 0; i < c->n; i++) {
+            struct tpl_dict *dot;
+            if (isnan(s[j].values[i]))
+                continue; /* no value: the line joins its neighbours, no dot */
+            buf_printf(&points, "%s%.1f,%.1f", points.len ? " " : "", ((double)i + 0.5) * w,
+                       y_of(s[j].values[i], top));
+            dot = tpl_section(line, "DOT");
+            set_num(dot, "X", ((double)i + 0.5) * w);
+            set_num(dot, "Y", y_of(s[j].values[i], top));
+        }
+        tpl_set(line, "POINTS", buf_str(&points));
+    }
+    buf_free(&points);
 }

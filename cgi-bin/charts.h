@@ -32,4 +32,38 @@ void sparkline_fill(struct tpl_dict *d, json_t *series, int64_t t0, int64_t t1, 
 void progress_fill(struct tpl_dict *d, json_t *milestones, double elapsed_hours, double total_hours,
                    const char *label);
 
+/* The dashboard charts' viewBox. */
+#define DASH_W 600
+#define DASH_H 160
+
+/* One series of a dashboard chart: a value per column (NAN: none), drawn with class css. */
+struct chart_series {
+    const char *name; /* for the legend and each column's title */
+    const char *css;  /* its class in static/gatehouse.css */
+    const double *values;
+};
+
+/* Columns across a dashboard chart: n buckets of step_ms from starts[0]. */
+struct chart_columns {
+    const int64_t *starts;
+    size_t n;
+    int64_t step_ms;
+    /* How a value reads in titles and on the axis ("12 min", "98.5 %", "1,204"). */
+    void (*format)(double v, char *out, size_t size);
+};
+
+/*
+ * Fill templates/bars.tpl's dictionary d: a bar per column, the k series
+ * stacked, a gridline at half and full height with their values, dates
+ * under the first, middle and last columns, and a title per column
+ * naming each series' value. id makes the SVG's title id unique on the
+ * page; label is the chart's accessible title.
+ */
+void bars_fill(struct tpl_dict *d, const char *id, const char *label, const struct chart_columns *c,
+               const struct chart_series *s, size_t k);
+
+/* Fill templates/lines.tpl's dictionary d: as bars_fill, a line and dots per series. */
+void lines_fill(struct tpl_dict *d, const char *id, const char *label,
+                const struct chart_columns *c, const struct chart_series *s, size_t k);
+
 #endif

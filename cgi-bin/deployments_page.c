@@ -6,6 +6,7 @@
 #include "../core/plans.h"
 #include "../core/timeutil.h"
 #include "charts.h"
+#include "deployments_page.h"
 #include "reply.h"
 
 /* Deployments a page lists. */
@@ -58,7 +59,7 @@ static void fill_progress(struct tpl_dict *parent, json_t *milestones, double el
                   label);
 }
 
-static void fill_row(struct tpl_dict *row, json_t *s, int64_t now)
+void deployment_row_fill(struct tpl_dict *row, json_t *s, int64_t now)
 {
     json_t *gate = json_object_get(s, "latest_gate");
     const char *phase = json_string_value(json_object_get(s, "phase"));
@@ -145,7 +146,7 @@ void page_deployments(struct request_ctx *ctx)
         if (status && strcmp(status, statuses[k]) == 0)
             tpl_show(tab, "CURRENT");
     }
-    json_array_foreach(list, i, d) fill_row(tpl_section(content, "DEPLOYMENT"), d, now);
+    json_array_foreach(list, i, d) deployment_row_fill(tpl_section(content, "DEPLOYMENT"), d, now);
     if (json_array_size(list) == 0) {
         struct tpl_dict *none = tpl_section(content, "NONE");
         json_t *plans = plans_list(db, &err), *p;

@@ -981,6 +981,23 @@ json_t *approvals_pending(struct db *db, const struct approval_filter *f, const 
     return list;
 }
 
+json_t *approvals_expiring(struct db *db, int limit, struct gh_error *err)
+{
+    static const char sql[] = "SELECT " APPROVAL_COLUMNS " FROM approvals INDEXED BY"
+                              " approvals_expiring WHERE status = 'pending' ORDER BY expires_ms"
+                              " LIMIT :limit";
+    int64_t last_id, last_ms;
+    sqlite3_stmt *st = db_prepare(db, sql);
+    int more;
+
+    if (st == NULL || db_bind(st, BINDS(BIND_INT(":limit", limit))) != 0) {
+        db_reset(st);
+        gh_fail(err, GH_INTERNAL, "database error");
+        return NULL;
+    }
+    return read_page(db, st, 0, limit, &more, &last_id, &last_ms, err);
+}
+
 json_t *approvals_decided(struct db *db, const struct approval_filter *f, const char *cursor,
                           int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err)
 {

@@ -138,6 +138,8 @@ json_t *approvals_list(struct db *db, const struct approval_filter *f, const cha
  */
 json_t *approvals_pending(struct db *db, const struct approval_filter *f, const char *cursor,
                           int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err);
+/* The limit pending requests whose deadline comes first, soonest first. */
+json_t *approvals_expiring(struct db *db, int limit, struct gh_error *err);
 /* and decided requests, most recently decided first. */
 json_t *approvals_decided(struct db *db, const struct approval_filter *f, const char *cursor,
                           int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err);

@@ -360,3 +360,15 @@ json_t *ledger_latest_checkpoint(struct db *db, struct gh_error *err)
     db_reset(st);
     return cp;
 }
+
+int64_t ledger_head_seq(struct db *db)
+{
+    static const char sql[] = "SELECT coalesce(max(seq), 0) FROM ledger";
+    sqlite3_stmt *st = db_prepare(db, sql);
+    int64_t seq = 0;
+
+    if (st && db_step(db, st, NULL) == SQLITE_ROW)
+        seq = sqlite3_column_int64(st, 0);
+    db_reset(st);
+    return seq;
+}

@@ -67,6 +67,8 @@ int ledger_verify(struct db *db, struct ledger_check *out, void (*progress)(int6
 /* One entry as the API shows it: {"seq", "at", "actor", "kind", "subject", "payload",
  * "payload_json", "prev_hash", "hash"}. */
 json_t *ledger_entry_json(sqlite3_stmt *row);
+/* The newest entry's seq (0 for an empty ledger or an error): live pages continue after it. */
+int64_t ledger_head_seq(struct db *db);
 /* The SELECT list ledger_entry_json() reads, for queries over the ledger table. */
 #define LEDGER_COLUMNS "seq, at, actor, kind, subject, payload_json, prev_hash, hash"
 

@@ -40,7 +40,7 @@ export async function startStack() {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const server = spawn(path.join(repo, 'conf/dev/run'), [], {
-    env: { ...process.env, VAR: varDir, PORT: String(port) },
+    env: { ...process.env, VAR: varDir, PORT: String(port), WORKER: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitForHealth(`${base}/healthz`, 20000);

@@ -67,3 +67,20 @@ class Receiver:
     def stop(self):
         self.proc.kill()
         self.proc.wait()
+
+
+def demo_login(s, user):
+    """Sign in as one of the demo users of stack s: ({"Cookie": ...}, csrf token)."""
+    import os
+    import re
+    import urllib.parse
+
+    with open(os.path.join(s.var, "demo-logins.txt")) as f:
+        pw = re.search(r"login: %s\s+password: (\S+)" % user, f.read()).group(1)
+    r = s.request("POST", "/login", body=urllib.parse.urlencode({"username": user, "password": pw}),
+                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 303, r.text
+    cookie = {"Cookie": r.headers["set-cookie"].split(";")[0]}
+    page = s.get("/", headers=cookie)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    return cookie, csrf

@@ -59,7 +59,7 @@ class Stack:
                 )
 
     def start(self):
-        env = dict(os.environ, VAR=self.var, PORT=str(self.port))
+        env = dict(os.environ, VAR=self.var, PORT=str(self.port), WORKER="0")
         self.out = open(os.path.join(self.var, "run.out"), "ab")
         self.proc = subprocess.Popen(
             [os.path.join(REPO, "conf/dev/run")], env=env, stdout=self.out, stderr=subprocess.STDOUT
