@@ -99,10 +99,14 @@ void progress_fill(struct tpl_dict *d, json_t *milestones, double elapsed_hours,
 
 /* ---- dashboard charts ---- */
 
+/*
+ * The viewBox is ten units a pixel of the chart's natural size, so every
+ * coordinate is a whole number: no floating-point formatting per element.
+ */
 #define DAY_MS 86400000LL
-#define AXIS_H 14.0 /* room under the plot for the dates */
+#define AXIS_H 140.0 /* room under the plot for the dates */
 #define PLOT_H ((double)DASH_H - AXIS_H)
-#define PLOT_T 8.0 /* room above the top gridline for its value */
+#define PLOT_T 80.0 /* room above the top gridline */
 
 static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -122,10 +126,7 @@ static void column_date(int64_t start_ms, int64_t step_ms, char *out, size_t siz
 
 static void set_num(struct tpl_dict *d, const char *key, double v)
 {
-    char text[32];
-
-    snprintf(text, sizeof(text), "%.1f", v);
-    tpl_set(d, key, text);
+    tpl_set_int(d, key, llround(v));
 }
 
 static double y_of(double v, double top)
@@ -138,30 +139,33 @@ static void frame_fill(struct tpl_dict *d, const char *id, const char *label,
                        const struct chart_columns *c, const struct chart_series *s, size_t k,
                        double top)
 {
-    char text[64];
+    double w = (double)DASH_W / (double)c->n;
     struct buf tip = BUF_INIT;
+    char text[64];
 
     tpl_set(d, "ID", id);
     tpl_set(d, "LABEL", label);
     tpl_set_int(d, "W", DASH_W);
     tpl_set_int(d, "H", DASH_H);
+    set_num(d, "BASE", PLOT_H);
+    set_num(d, "CW", w); /* sections read these from here: one value per chart */
+    set_num(d, "CH", PLOT_H);
+    set_num(d, "BW", w * 0.8);
     for (int g = 1; g <= 2; g++) {
         struct tpl_dict *grid = tpl_section(d, "GRID");
         set_num(grid, "Y", y_of(top * g / 2, top));
-        set_num(grid, "TY", y_of(top * g / 2, top) + 11); /* under its line: never clipped */
+        set_num(grid, "TY", y_of(top * g / 2, top) + 160); /* under its line: never clipped */
         c->format(top * g / 2, text, sizeof(text));
         tpl_set(grid, "TEXT", text);
     }
-    set_num(d, "BASE", PLOT_H);
-    for (size_t i = 0; i<c->n; i += c->n> 2 ? (c->n - 1) / 2 : 1) {
+    /* Dates under the first, middle and last columns. */
+    for (size_t m = 0; m < 3 && m < c->n; m++) {
+        size_t i = m == 0 ? 0 : m == 1 ? c->n / 2 : c->n - 1;
         struct tpl_dict *date = tpl_section(d, "DATE");
         column_date(c->starts[i], c->step_ms, text, sizeof(text));
         tpl_set(date, "TEXT", text);
         /* The first and last dates stay inside the chart. */
-        set_num(date, "X",
-                i == 0          ? 0
-                : i + 1 >= c->n ? DASH_W
-                                : ((double)i + 0.5) * DASH_W / (double)c->n);
+        set_num(date, "X", i == 0 ? 0 : i + 1 >= c->n ? DASH_W : ((double)i + 0.5) * w);
         tpl_set(date, "ANCHOR", i == 0 ? "start" : i + 1 >= c->n ? "end" : "middle");
     }
     for (size_t j = 0; j < k; j++) {
@@ -184,9 +188,7 @@ static void frame_fill(struct tpl_dict *d, const char *id, const char *label,
             buf_printf(&tip, "%s %s %s", j ? "," : "", s[j].name, text);
         }
         tpl_set(col, "TIP", buf_str(&tip));
-        set_num(col, "X", (double)i * DASH_W / (double)c->n);
-        set_num(col, "CW", (double)DASH_W / (double)c->n);
-        set_num(col, "CH", PLOT_H);
+        set_num(col, "X", (double)i * w);
     }
     buf_free(&tip);
 }
@@ -223,7 +225,6 @@ void bars_fill(struct tpl_dict *d, const char *id, const char *label, const stru
             bar = tpl_section(d, "BAR");
             tpl_set(bar, "CSS", s[j].css);
             set_num(bar, "X", (double)i * w + w * 0.1);
-            set_num(bar, "BW", w * 0.8);
             set_num(bar, "Y", y_of(base + v, top));
             set_num(bar, "BH", y_of(base, top) - y_of(base + v, top));
             base += v;
@@ -246,8 +247,8 @@ void lines_fill(struct tpl_dict *d, const char *id, const char *label,
             struct tpl_dict *dot;
             if (isnan(s[j].values[i]))
                 continue; /* no value: the line joins its neighbours, no dot */
-            buf_printf(&points, "%s%.1f,%.1f", points.len ? " " : "", ((double)i + 0.5) * w,
-                       y_of(s[j].values[i], top));
+            buf_printf(&points, "%s%lld,%lld", points.len ? " " : "",
+                       llround(((double)i + 0.5) * w), llround(y_of(s[j].values[i], top)));
             dot = tpl_section(line, "DOT");
             set_num(dot, "X", ((double)i + 0.5) * w);
             set_num(dot, "Y", y_of(s[j].values[i], top));

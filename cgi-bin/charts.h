@@ -32,9 +32,9 @@ void sparkline_fill(struct tpl_dict *d, json_t *series, int64_t t0, int64_t t1, 
 void progress_fill(struct tpl_dict *d, json_t *milestones, double elapsed_hours, double total_hours,
                    const char *label);
 
-/* The dashboard charts' viewBox. */
-#define DASH_W 600
-#define DASH_H 160
+/* The dashboard charts' viewBox: ten units a pixel of their natural size (600 x 160). */
+#define DASH_W 6000
+#define DASH_H 1600
 
 /* One series of a dashboard chart: a value per column (NAN: none), drawn with class css. */
 struct chart_series {

@@ -6,10 +6,12 @@
  * the same at any size.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/alloc.h"
 #include "../core/deployments.h"
 #include "../core/events.h"
 #include "../core/freezes.h"
@@ -36,7 +38,7 @@ static const char *str(json_t *o, const char *key)
 
 static void format_count(double v, char *out, size_t size)
 {
-    snprintf(out, size, "%.0f", v);
+    snprintf(out, size, v == floor(v) ? "%.0f" : "%.1f", v);
 }
 
 static void format_duration(double seconds, char *out, size_t size)
@@ -88,17 +90,60 @@ static void columns_init(struct chart_columns *c, int64_t *starts, size_t n, int
     c->format = format;
 }
 
-static int series(struct db *db, const char *bucket, const char *metric, const char *key,
+/* The series the charts read, each one query of the rollups. */
+enum chart_series_id { S_VERDICTS, S_P50, S_P95, S_EVENTS, S_DELIVERIES, NSERIES };
+
+/*
+ * The rollups change only when the aggregate job runs, so each process
+ * keeps the series it read until the job has run again or the hour turns
+ * (the charts' window moves): a dashboard under load reads them once a
+ * minute, not once a request.
+ */
+static struct {
+    pthread_mutex_t lock;
+    int64_t run, hour;
+    int loaded[NSERIES];
+    struct stats_point *p[NSERIES];
+    size_t n[NSERIES];
+} cached = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* A copy of series id over c's columns (free()), read through the cache for rollups of run. */
+static int series(struct db *db, enum chart_series_id id, int64_t run, int64_t now,
+                  const char *bucket, const char *metric, const char *key,
                   const struct chart_columns *c, struct stats_point **p, size_t *n,
                   struct gh_error *err)
 {
     struct stats_query q = {bucket, c->starts[0], c->starts[c->n - 1] + c->step_ms, metric};
+    int64_t hour = now - now % HOUR_MS;
+    int rc = 0;
 
-    return stats_series(db, &q, key, p, n, err);
+    pthread_mutex_lock(&cached.lock);
+    if (cached.run != run || cached.hour != hour) {
+        for (int i = 0; i < NSERIES; i++) {
+            free(cached.p[i]);
+            cached.p[i] = NULL;
+            cached.n[i] = 0;
+            cached.loaded[i] = 0;
+        }
+        cached.run = run;
+        cached.hour = hour;
+    }
+    if (!cached.loaded[id]) {
+        rc = stats_series(db, &q, key, &cached.p[id], &cached.n[id], err);
+        cached.loaded[id] = rc == 0;
+    }
+    if (rc == 0) {
+        *n = cached.n[id];
+        *p = xcalloc(*n + 1, sizeof(**p));
+        memcpy(*p, cached.p[id], *n * sizeof(**p));
+    }
+    pthread_mutex_unlock(&cached.lock);
+    return rc;
 }
 
 /* Approvals ended per day, stacked by how they ended. */
-static int chart_approvals(struct db *db, struct tpl_dict *d, int64_t now, struct gh_error *err)
+static int chart_approvals(struct db *db, struct tpl_dict *d, int64_t run, int64_t now,
+                           struct gh_error *err)
 {
     static const char *const verdicts[] = {"approved", "denied", "expired", "cancelled"};
     static const char *const css[] = {"s-good", "s-bad", "s-muted", "s-faint"};
@@ -110,7 +155,8 @@ static int chart_approvals(struct db *db, struct tpl_dict *d, int64_t now, struc
     size_t np;
 
     columns_init(&c, starts, CHART_DAYS, DAY_MS, now, format_count);
-    if (series(db, "day", "approvals_decided", "verdict", &c, &p, &np, err) != 0)
+    if (series(db, S_VERDICTS, run, now, "day", "approvals_decided", "verdict", &c, &p, &np, err) !=
+        0)
         return -1;
     for (int j = 0; j < 4; j++) {
         column_values(p, np, &c, verdicts[j], 0, values[j]);
@@ -128,7 +174,8 @@ static int chart_approvals(struct db *db, struct tpl_dict *d, int64_t now, struc
 }
 
 /* The median and 95th percentile time to a decision, per day. */
-static int chart_decision_time(struct db *db, struct tpl_dict *d, int64_t now, struct gh_error *err)
+static int chart_decision_time(struct db *db, struct tpl_dict *d, int64_t run, int64_t now,
+                               struct gh_error *err)
 {
     static const char *const metrics[] = {"approval_decision_seconds_p50",
                                           "approval_decision_seconds_p95"};
@@ -144,7 +191,7 @@ static int chart_decision_time(struct db *db, struct tpl_dict *d, int64_t now, s
     for (int j = 0; j < 2; j++) {
         struct stats_point *p;
         size_t np;
-        if (series(db, "day", metrics[j], NULL, &c, &p, &np, err) != 0)
+        if (series(db, j ? S_P95 : S_P50, run, now, "day", metrics[j], NULL, &c, &p, &np, err) != 0)
             return -1;
         column_values(p, np, &c, NULL, NAN, values[j]);
         any |= np > 0;
@@ -162,7 +209,8 @@ static int chart_decision_time(struct db *db, struct tpl_dict *d, int64_t now, s
 }
 
 /* Events recorded per hour over the last two days. */
-static int chart_events(struct db *db, struct tpl_dict *d, int64_t now, struct gh_error *err)
+static int chart_events(struct db *db, struct tpl_dict *d, int64_t run, int64_t now,
+                        struct gh_error *err)
 {
     int64_t starts[CHART_HOURS];
     double values[CHART_HOURS];
@@ -171,7 +219,7 @@ static int chart_events(struct db *db, struct tpl_dict *d, int64_t now, struct g
     size_t np;
 
     columns_init(&c, starts, CHART_HOURS, HOUR_MS, now, format_count);
-    if (series(db, "hour", "events_ingested", NULL, &c, &p, &np, err) != 0)
+    if (series(db, S_EVENTS, run, now, "hour", "events_ingested", NULL, &c, &p, &np, err) != 0)
         return -1;
     column_values(p, np, &c, NULL, 0, values);
     free(p);
@@ -185,7 +233,8 @@ static int chart_events(struct db *db, struct tpl_dict *d, int64_t now, struct g
 }
 
 /* The share of webhook deliveries that succeeded, per day. */
-static int chart_deliveries(struct db *db, struct tpl_dict *d, int64_t now, struct gh_error *err)
+static int chart_deliveries(struct db *db, struct tpl_dict *d, int64_t run, int64_t now,
+                            struct gh_error *err)
 {
     int64_t starts[CHART_DAYS];
     double ok[CHART_DAYS], failed[CHART_DAYS], rate[CHART_DAYS], all_ok = 0, all = 0;
@@ -195,7 +244,8 @@ static int chart_deliveries(struct db *db, struct tpl_dict *d, int64_t now, stru
     size_t np;
 
     columns_init(&c, starts, CHART_DAYS, DAY_MS, now, format_percent);
-    if (series(db, "day", "webhook_deliveries", "outcome", &c, &p, &np, err) != 0)
+    if (series(db, S_DELIVERIES, run, now, "day", "webhook_deliveries", "outcome", &c, &p, &np,
+               err) != 0)
         return -1;
     column_values(p, np, &c, "succeeded", 0, ok);
     column_values(p, np, &c, "failed", 0, failed);
@@ -344,12 +394,12 @@ static int panel_missions(struct db *db, struct tpl_dict *content, int64_t now,
 void page_home(struct request_ctx *ctx)
 {
     struct tpl_dict *layout, *content;
-    int64_t now = time_now_ms(), fresh;
+    int64_t now = time_now_ms(), fresh, run;
     char at[TIME_RFC3339_LEN];
     struct gh_error err;
     struct db *db;
 
-    if ((db = ctx_db(ctx, &err)) == NULL) {
+    if ((db = ctx_db(ctx, &err)) == NULL || stats_fresh(db, &fresh, &run, &err) != 0) {
         reply_gh_error(ctx, &err);
         return;
     }
@@ -358,11 +408,10 @@ void page_home(struct request_ctx *ctx)
     if (panel_pending(db, content, now, &err) != 0 || panel_freezes(db, content, now, &err) != 0 ||
         panel_deployments(db, content, now, &err) != 0 ||
         panel_missions(db, content, now, &err) != 0 ||
-        chart_approvals(db, tpl_section(content, "APPROVALS_CHART"), now, &err) != 0 ||
-        chart_decision_time(db, tpl_section(content, "DECISION_CHART"), now, &err) != 0 ||
-        chart_events(db, tpl_section(content, "EVENTS_CHART"), now, &err) != 0 ||
-        chart_deliveries(db, tpl_section(content, "DELIVERIES_CHART"), now, &err) != 0 ||
-        stats_fresh_ms(db, &fresh, &err) != 0) {
+        chart_approvals(db, tpl_section(content, "APPROVALS_CHART"), run, now, &err) != 0 ||
+        chart_decision_time(db, tpl_section(content, "DECISION_CHART"), run, now, &err) != 0 ||
+        chart_events(db, tpl_section(content, "EVENTS_CHART"), run, now, &err) != 0 ||
+        chart_deliveries(db, tpl_section(content, "DELIVERIES_CHART"), run, now, &err) != 0) {
         tpl_dict_free(layout);
         reply_gh_error(ctx, &err);
         return;

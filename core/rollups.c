@@ -58,7 +58,8 @@ static const struct count_sql counts[] = {
      " WHERE created_at >= :lo AND created_at < :hi GROUP BY tier"},
     {"approvals_decided", 1,
      "SELECT json_object('tier', CAST(tier AS TEXT), 'verdict', status), count(*) FROM approvals"
-     " WHERE decided_ms >= :lo_ms AND decided_ms < :hi_ms GROUP BY tier, status"},
+     " INDEXED BY approvals_decided WHERE decided_ms >= :lo_ms AND decided_ms < :hi_ms"
+     " GROUP BY tier, status"},
     {"events_ingested", 1,
      "SELECT json_object('family', substr(type, 1, instr(type || '.', '.') - 1)), count(*)"
      " FROM events INDEXED BY events_by_time WHERE occurred_ms >= :lo_ms AND occurred_ms < :hi_ms"
@@ -255,8 +256,9 @@ static int decision_percentiles(struct db *db, const char *bucket, const struct 
                                 struct gh_error *err)
 {
     static const char sql[] =
-        "SELECT created_at, decided_ms FROM approvals WHERE decided_ms >= :lo_ms"
-        " AND decided_ms < :hi_ms AND tier > 1 AND status IN ('approved', 'denied')";
+        "SELECT created_at, decided_ms FROM approvals INDEXED BY approvals_decided"
+        " WHERE decided_ms >= :lo_ms AND decided_ms < :hi_ms AND tier > 1"
+        " AND status IN ('approved', 'denied')";
     sqlite3_stmt *st;
     double *secs = NULL;
     size_t n = 0, cap = 0;

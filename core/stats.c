@@ -193,19 +193,22 @@ int stats_totals(struct db *db,
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int stats_fresh_ms(struct db *db, int64_t *ms, struct gh_error *err)
+int stats_fresh(struct db *db, int64_t *ms, int64_t *run, struct gh_error *err)
 {
-    static const char sql[] = "SELECT ended_at FROM worker_runs WHERE job = 'aggregate'"
+    static const char sql[] = "SELECT ended_at, id FROM worker_runs WHERE job = 'aggregate'"
                               " AND outcome = 'ok' ORDER BY id DESC LIMIT 1";
     sqlite3_stmt *st = db_prepare(db, sql);
     int rc;
 
-    *ms = 0;
+    *ms = *run = 0;
     if (st == NULL)
         return gh_fail(err, GH_INTERNAL, "database error");
     rc = db_step(db, st, err);
-    if (rc == SQLITE_ROW && time_parse_rfc3339((const char *)sqlite3_column_text(st, 0), ms) != 0)
-        *ms = 0;
+    if (rc == SQLITE_ROW) {
+        *run = sqlite3_column_int64(st, 1);
+        if (time_parse_rfc3339((const char *)sqlite3_column_text(st, 0), ms) != 0)
+            *ms = 0;
+    }
     db_reset(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }

@@ -52,7 +52,10 @@ int stats_totals(struct db *db,
                  void (*fn)(void *arg, const char *metric, const char *labels, double value),
                  void *arg, struct gh_error *err);
 
-/* When the aggregate job last finished well (0: never), from the worker's run records. */
-int stats_fresh_ms(struct db *db, int64_t *ms, struct gh_error *err);
+/*
+ * When the aggregate job last finished well (0: never), from the worker's
+ * run records, and that run's id (0: never): the rollups change only then.
+ */
+int stats_fresh(struct db *db, int64_t *ms, int64_t *run, struct gh_error *err);
 
 #endif
