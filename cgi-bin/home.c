@@ -320,7 +320,10 @@ static int panel_freezes(struct db *db, struct tpl_dict *content, int64_t now, s
                             : json_integer_value(json_object_get(s, "unverified")) ? "UNVERIFIED"
                                                                                    : "INTACT";
         struct tpl_dict *v = tpl_section(d, state);
-        tpl_set_int(v, "TOTAL", json_integer_value(json_object_get(s, "total")));
+        long long total = json_integer_value(json_object_get(s, "total"));
+        char text[48];
+        snprintf(text, sizeof(text), "%lld freeze%s", total, total == 1 ? "" : "s");
+        tpl_set(v, "TOTAL", text);
         tpl_set_int(
             v, "COUNT",
             json_integer_value(json_object_get(s, state[0] == 'V' ? "violated" : "unverified")));

@@ -11,9 +11,9 @@
 </section>
 <section class="card" id="freeze-panel" data-live aria-labelledby="freeze-title">
   <h2 id="freeze-title"><a href="/freezes">Freezes</a></h2>
-  {{#FREEZES}}{{#VIOLATED}}<p><span class="badge bad">violated</span> Frozen artifacts changed: {{COUNT}} of {{TOTAL}} freezes, {{OPEN}} open violations. <a href="/freezes">See what changed</a>.</p>{{/VIOLATED}}
-  {{#UNVERIFIED}}<p><span class="badge warn">unverified</span> {{COUNT}} of {{TOTAL}} freezes not verified yet.</p>{{/UNVERIFIED}}
-  {{#INTACT}}<p><span class="badge good">intact</span> Every frozen artifact matches its hash ({{TOTAL}} freezes).</p>{{/INTACT}}
+  {{#FREEZES}}{{#VIOLATED}}<p><span class="badge bad">violated</span> Frozen artifacts changed in {{COUNT}} of {{TOTAL}}: {{OPEN}} open violations. <a href="/freezes">See what changed</a>.</p>{{/VIOLATED}}
+  {{#UNVERIFIED}}<p><span class="badge warn">unverified</span> {{COUNT}} of {{TOTAL}} not verified yet.</p>{{/UNVERIFIED}}
+  {{#INTACT}}<p><span class="badge good">intact</span> Every frozen artifact matches its hash ({{TOTAL}}).</p>{{/INTACT}}
   {{#NO_FREEZES}}<p>No freezes yet. <code>gatehouse freeze create</code> pins artifacts by their hashes.</p>{{/NO_FREEZES}}
   {{#IN_EFFECT}}<p>Window in effect: <a href="/freezes/{{NAME}}">{{NAME}}</a>, ends <time datetime="{{ENDS_AT}}" title="{{ENDS_AT}}">{{ENDS_IN}}</time>.</p>{{/IN_EFFECT}}{{/FREEZES}}
 </section>

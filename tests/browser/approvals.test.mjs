@@ -436,3 +436,23 @@ test('a half-written comment survives a live update until the request is decided
   assert.deepEqual(now.votes.map((v) => [v.by, v.comment]), [['bob', 'fine by me'], ['carol', 'checking the dashboards first']]);
   await ctx.close();
 });
+
+test('the dashboard counts a new request live, and fits a phone with its charts', async () => {
+  const { ctx, page } = await signedIn('bob', '/');
+  const watch = await watchNavigation(page);
+  const before = Number((await text(page, '#pending-summary h2')).match(/^(\d+) waiting/)?.[1] ?? 0);
+  const a = await fileRequest('alice', { tier: 2, expires_in_seconds: 60 });
+  await page.locator('#pending-summary h2', { hasText: `${before + 1} waiting for a decision` })
+    .waitFor({ timeout: LIVE_MS });
+  // It expires first, so it leads "Expiring soonest", a tap away from its vote buttons.
+  assert.equal(await page.locator('#pending-summary ul.approvals li').first().getAttribute('id'), `approval-${a.id}`);
+  await watch.check('a request filed while the dashboard is open');
+  await ctx.close();
+
+  const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+  const p = await signedIn('bob', '/', phone);
+  const width = await p.page.evaluate(() => document.documentElement.scrollWidth);
+  await p.page.screenshot({ path: path.join(artifacts, 'dashboard-390x844.png'), fullPage: true });
+  assert.ok(width <= 390, `the dashboard is ${width}px wide`);
+  await p.ctx.close();
+});
