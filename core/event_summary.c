@@ -50,15 +50,15 @@ static void value(struct buf *b, const char *s)
         }
         if (invisible((const unsigned char *)s, len)) {
             space = b->len > start;
-        } else if (chars == EVENT_VALUE_CHARS) {
+        } else if (chars + space >= EVENT_VALUE_CHARS) {
             buf_puts(b, "…");
             return;
         } else {
             if (space)
                 buf_putc(b, ' ');
             buf_append(b, s, (size_t)len);
+            chars += 1 + space;
             space = 0;
-            chars++;
         }
         s += len;
     }
