@@ -6,9 +6,16 @@
  * something to decide; when the configuration names a freeze root
  * "release" (make run's does), ten small files named like a release's
  * critical artifacts in it and the freeze v0.02-final over them, verified
- * intact, whose window ended yesterday (no window is in effect now, so
- * the demo's approvals follow the ordinary tier rules); and a deployment
- * on the sample plan begun 30 hours ago (demo_deployment.c).
+ * intact, whose window ran from its making until yesterday (no window is
+ * in effect now, so the demo's approvals follow the ordinary tier rules);
+ * and a deployment on the sample plan begun 30 hours ago
+ * (demo_deployment.c).
+ *
+ * Everything happens at its own time in the story, in time order, on a
+ * clock that starts hours in the past: an approval decided three hours
+ * ago has its events and its ledger entry three hours ago, and the
+ * ledger's times only move forward (tests/integration/test_first_look.py
+ * checks both over a fresh demo).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +48,11 @@ static const struct demo_user demo_users[] = {
     {"vera", "Vera Viewer", ROLE_VIEWER},         {"ada", "Ada Admin", ROLE_ADMIN},
 };
 
-/* A request filed minutes_ago by alice, then voted on as votes says ("bob+", "carol-"). */
+/*
+ * A request filed minutes_ago by alice, then voted on as votes says ("bob+",
+ * "carol-"), five and six minutes later. The list is in time order, the
+ * earliest first: the story is played in that order.
+ */
 struct demo_request {
     const char *action_type, *target, *reason;
     int tier, minutes_ago;
@@ -86,19 +97,24 @@ static const struct demo_request demo_requests[] = {
      {0}},
 };
 
-/* The demo mission and its requests; returns how many requests are waiting, or -1. */
-static int demo_approvals(struct db *db, const char *public_url, struct gh_error *err)
+/*
+ * The demo mission and its requests, on the story's clock (now is when the
+ * demo is loaded): the error that opens the mission is detected and posted
+ * ten minutes before the first request, and each request and vote happens
+ * at its own time. Returns how many requests are waiting, or -1.
+ */
+static int demo_approvals(struct db *db, const char *public_url, int64_t now, struct gh_error *err)
 {
-    int64_t now = time_now_ms(), seq;
+    int64_t detected = now - (int64_t)(demo_requests[0].minutes_ago + 10) * 60000, seq;
     json_t *payload = json_pack("{s:s, s:s}", "title", "Payments API memory leak", "error",
                                 "heap grows 40 MB/h on payments-api since 2.31");
     struct event_in ev = {"demo-1", "error.detected", "mission-789", "inc-2231",
-                          "demo",   now - 3600000,    payload,       NULL};
+                          "demo",   detected,         payload,       NULL};
     enum event_outcome outcome;
     int waiting = 0, rc;
 
     rc = db_begin_write(db, err);
-    if (rc == 0 && (rc = event_store(db, &ev, now, &outcome, &seq, err)) == 0)
+    if (rc == 0 && (rc = event_store(db, &ev, detected, &outcome, &seq, err)) == 0)
         rc = db_commit(db, err);
     else if (rc == 0)
         db_rollback(db);
@@ -209,7 +225,7 @@ static int demo_freeze(struct db *db, const struct config *cfg, int64_t at_ms, i
                               1,
                               NULL,
                               0,
-                              {1, now - 3 * 86400000LL, now - 86400000LL, 0},
+                              {1, at_ms, now - 86400000LL, 0},
                               NULL,
                               0};
     json_t *f = NULL, *check = NULL;
@@ -326,7 +342,9 @@ int cmd_demo(const char *config_path, int argc, char **argv)
         return 0;
     }
     now = time_now_ms();
-    until = now - (int64_t)(demo_requests[0].minutes_ago + 1) * 60000;
+    /* The deployment's story stops where the approval demo's begins (its error, detected
+     * ten minutes before the first request), and resumes after it. */
+    until = now - (int64_t)(demo_requests[0].minutes_ago + 11) * 60000;
     /* A release is frozen, then rolled out: the freeze opens the story. */
     if (demo_freeze(&db, &cfg, now - DEMO_DEPLOYMENT_AGE_MS - 40 * 60000, now, &err) < 0)
         goto fail;
@@ -335,7 +353,7 @@ int cmd_demo(const char *config_path, int argc, char **argv)
         goto fail;
     if (plan && demo_deployment_begin(&db, cfg.public_url, now, until, &err) != 0)
         goto fail;
-    if ((waiting = demo_approvals(&db, cfg.public_url, &err)) < 0)
+    if ((waiting = demo_approvals(&db, cfg.public_url, now, &err)) < 0)
         goto fail;
     if (plan && demo_deployment_finish(&db, now, until, &err) != 0)
         goto fail;

@@ -46,7 +46,6 @@ static void fill_basics(struct tpl_dict *d, json_t *a)
 static void approval_row_fill(struct tpl_dict *row, json_t *a, int64_t now_ms)
 {
     const char *status = str(a, "status");
-    char span[TIME_SPAN_LEN], text[TIME_SPAN_LEN + 16];
 
     fill_basics(row, a);
     if (str(a, "verification_state"))
@@ -54,18 +53,15 @@ static void approval_row_fill(struct tpl_dict *row, json_t *a, int64_t now_ms)
     if (strcmp(status, "pending") == 0) {
         struct tpl_dict *w = tpl_section(row, "WAITING");
         int64_t left = ms_of(a, "expires_at") - now_ms;
-        time_format_span(now_ms - ms_of(a, "created_at"), span);
-        tpl_set(w, "WAITED", span);
-        time_format_span(left, span);
-        snprintf(text, sizeof(text), left > 0 ? "expires in %s" : "expired %s ago", span);
-        tpl_set(w, "EXPIRES", text);
+        page_time(w, "FILED", str(a, "created_at"), now_ms);
+        tpl_set(w, "EXPIRES", left > 0 ? "expires" : "expired");
+        page_time(w, "EXPIRES_AT", str(a, "expires_at"), now_ms);
         if (left < SOON_MS)
             tpl_show(w, "SOON");
     } else {
         struct tpl_dict *d = tpl_section(row, "DECIDED");
-        time_format_span(now_ms - ms_of(a, "decided_at"), span);
         tpl_set(d, "STATUS", status);
-        tpl_set(d, "AGO", span);
+        page_time(d, "AT", str(a, "decided_at"), now_ms);
         if (str(a, "decided_by"))
             tpl_set(tpl_section(d, "BY"), "WHO", str(a, "decided_by"));
     }
@@ -266,7 +262,7 @@ static void outcome_text(json_t *a, char *out, size_t size)
         snprintf(out, size, "Cancelled by %s.", by ? by : "?");
 }
 
-static void fill_votes(struct tpl_dict *content, json_t *a)
+static void fill_votes(struct tpl_dict *content, json_t *a, int64_t now_ms)
 {
     json_t *votes = json_object_get(a, "votes"), *v;
     size_t i;
@@ -278,7 +274,7 @@ static void fill_votes(struct tpl_dict *content, json_t *a)
         tpl_set(row, "BY", str(v, "by"));
         tpl_set(row, "VERDICT", str(v, "verdict"));
         tpl_set(row, "VERDICT_TEXT", approve ? "approved" : "denied");
-        tpl_set(row, "AT", str(v, "at"));
+        page_time(row, "AT", str(v, "at"), now_ms);
         if (*str(v, "comment"))
             tpl_set(tpl_section(row, "COMMENT"), "TEXT", str(v, "comment"));
     }
@@ -286,7 +282,7 @@ static void fill_votes(struct tpl_dict *content, json_t *a)
         tpl_show(content, "NO_VOTES");
 }
 
-static void fill_execution(struct tpl_dict *content, json_t *x)
+static void fill_execution(struct tpl_dict *content, json_t *x, int64_t now_ms)
 {
     struct tpl_dict *d;
     json_t *resolved = json_object_get(x, "error_resolved");
@@ -297,7 +293,7 @@ static void fill_execution(struct tpl_dict *content, json_t *x)
     d = tpl_section(content, "EXECUTION");
     tpl_show(d, json_is_true(json_object_get(x, "ok")) ? "OK" : "FAILED");
     tpl_set(d, "RESULT", str(x, "status"));
-    tpl_set(d, "AT", str(x, "reported_at"));
+    page_time(d, "AT", str(x, "reported_at"), now_ms);
     if (json_is_boolean(resolved))
         tpl_set(tpl_section(d, "RESOLVED"), "TEXT",
                 json_is_true(resolved) ? "resolved" : "not resolved");
@@ -346,9 +342,9 @@ static void fill_contract(struct tpl_dict *content, json_t *a, int64_t now_ms)
         if (strcmp(state, states[k][0]) == 0)
             tpl_set(d, "STATE_TEXT", states[k][1]);
     if (state && json_is_string(json_object_get(v, "decided_at")))
-        page_time(tpl_section(d, "DECIDED"), "AT", "AGO", str(v, "decided_at"), now_ms);
+        page_time(tpl_section(d, "DECIDED"), "AT", str(v, "decided_at"), now_ms);
     else if (state)
-        page_time(tpl_section(d, "WINDOW"), "UNTIL", "UNTIL_AGO", str(v, "deadline"), now_ms);
+        page_time(tpl_section(d, "WINDOW"), "UNTIL", str(v, "deadline"), now_ms);
     json_array_foreach(json_object_get(contract, "criteria"), i, c)
     {
         struct tpl_dict *row = tpl_section(d, "CRITERION");
@@ -372,7 +368,7 @@ static void fill_contract(struct tpl_dict *content, json_t *a, int64_t now_ms)
         tpl_set(s, "ID", str(snap, "snapshot_id"));
         tpl_set(s, "KIND", str(snap, "kind"));
         tpl_set(s, "BY", str(snap, "reported_by"));
-        page_time(s, "TAKEN", "TAKEN_AGO", str(snap, "taken_at"), now_ms);
+        page_time(s, "TAKEN", str(snap, "taken_at"), now_ms);
         tpl_set(s, "DETAILS", details ? details : "{}");
         free(details);
     } else {
@@ -382,14 +378,14 @@ static void fill_contract(struct tpl_dict *content, json_t *a, int64_t now_ms)
         struct tpl_dict *r = tpl_section(d, "ROLLBACK");
         json_t *result = json_object_get(rb, "result");
         tpl_set(r, "SNAPSHOT_ID", str(rb, "snapshot_id"));
-        page_time(r, "AT", "AGO", str(rb, "requested_at"), now_ms);
+        page_time(r, "AT", str(rb, "requested_at"), now_ms);
         if (json_is_object(result)) {
             struct tpl_dict *res = tpl_section(r, "RESULT");
             tpl_show(res, json_is_true(json_object_get(result, "ok")) ? "OK" : "FAILED");
             tpl_set(res, "STATUS", str(result, "status"));
             if (json_is_string(json_object_get(result, "restored_snapshot_id")))
                 tpl_set(tpl_section(res, "RESTORED"), "ID", str(result, "restored_snapshot_id"));
-            page_time(res, "AT", "AGO", str(result, "reported_at"), now_ms);
+            page_time(res, "AT", str(result, "reported_at"), now_ms);
         } else {
             tpl_show(r, "WAITING");
         }
@@ -402,7 +398,7 @@ static void fill_decision(struct request_ctx *ctx, struct tpl_dict *content, jso
 {
     int pending = f->status == APPROVAL_PENDING, forms = ctx->who.via == AUTH_SESSION;
     int64_t expires = ms_of(a, "expires_at");
-    char text[300], span[TIME_SPAN_LEN];
+    char text[300];
     struct gh_error err;
     struct tpl_dict *d;
 
@@ -412,14 +408,8 @@ static void fill_decision(struct request_ctx *ctx, struct tpl_dict *content, jso
         return;
     }
     d = tpl_section(content, "EXPIRY");
-    if (now_ms < expires) {
-        struct tpl_dict *o = tpl_section(d, "OPEN");
-        time_format_span(expires - now_ms, span);
-        tpl_set(o, "EXPIRES_IN", span);
-        tpl_set(o, "EXPIRES_AT", str(a, "expires_at"));
-    } else {
-        tpl_set(tpl_section(d, "OVERDUE"), "EXPIRES_AT", str(a, "expires_at"));
-    }
+    page_time(tpl_section(d, now_ms < expires ? "OPEN" : "OVERDUE"), "AT", str(a, "expires_at"),
+              now_ms);
     needs_text(f, text, sizeof(text));
     if (text[0])
         tpl_set(tpl_section(content, "NEEDS"), "TEXT", text);
@@ -492,7 +482,7 @@ static void approval_page(struct request_ctx *ctx, int status, const char *messa
     int64_t id = path_id(ctx, "id", "approval request"), now = time_now_ms(), head;
     struct tpl_dict *layout, *content, *d;
     struct approval_facts f;
-    char span[TIME_SPAN_LEN], needed[80], *params;
+    char needed[80], *params;
     struct gh_error err;
     struct db *db;
     json_t *a;
@@ -514,9 +504,7 @@ static void approval_page(struct request_ctx *ctx, int status, const char *messa
     layout = page_begin(ctx, needed, "approval.tpl", &content);
     fill_basics(content, a);
     tpl_set_int(content, "LAST_SEQ", head);
-    tpl_set(content, "CREATED_AT", str(a, "created_at"));
-    time_format_span(now - ms_of(a, "created_at"), span);
-    tpl_set(content, "WAITED", span);
+    page_time(content, "CREATED", str(a, "created_at"), now);
     if (*str(a, "reason"))
         tpl_set(tpl_section(content, "REASON"), "TEXT", str(a, "reason"));
     else
@@ -536,7 +524,7 @@ static void approval_page(struct request_ctx *ctx, int status, const char *messa
     if (f.status != APPROVAL_PENDING) {
         d = tpl_section(content, "DECIDED");
         tpl_set(d, "STATUS", str(a, "status"));
-        tpl_set(d, "AT", str(a, "decided_at"));
+        page_time(d, "AT", str(a, "decided_at"), now);
         if (str(a, "decided_by"))
             tpl_set(tpl_section(d, "BY"), "WHO", str(a, "decided_by"));
     }
@@ -550,8 +538,8 @@ static void approval_page(struct request_ctx *ctx, int status, const char *messa
     }
     fill_decision(ctx, content, a, &f, now);
     fill_break_glass(db, content, &f, now);
-    fill_votes(content, a);
-    fill_execution(content, json_object_get(a, "execution"));
+    fill_votes(content, a, now);
+    fill_execution(content, json_object_get(a, "execution"), now);
     fill_contract(content, a, now);
     params = json_dumps(json_object_get(a, "params"), JSON_INDENT(2) | JSON_SORT_KEYS);
     tpl_set(content, "PARAMS", params ? params : "{}");

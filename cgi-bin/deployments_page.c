@@ -69,8 +69,7 @@ void deployment_row_fill(struct tpl_dict *row, json_t *s, int64_t now)
     tpl_set(row, "NAME", json_string_value(json_object_get(s, "name")));
     tpl_set(row, "PLAN", json_string_value(json_object_get(s, "plan")));
     set_status(row, json_string_value(json_object_get(s, "status")));
-    page_time(row, "STARTED_AT", "STARTED_AGO", json_string_value(json_object_get(s, "started_at")),
-              now);
+    page_time(row, "STARTED", json_string_value(json_object_get(s, "started_at")), now);
     fill_progress(row, json_object_get(s, "milestones"),
                   json_number_value(json_object_get(s, "elapsed_hours")),
                   json_number_value(json_object_get(s, "total_hours")),
@@ -85,7 +84,7 @@ void deployment_row_fill(struct tpl_dict *row, json_t *s, int64_t now)
     if (json_is_object(gate)) {
         struct tpl_dict *g = tpl_section(row, "GATE");
         tpl_set(g, "PHASE", json_string_value(json_object_get(gate, "phase")));
-        page_time(g, "AT", "AGO", json_string_value(json_object_get(gate, "evaluated_at")), now);
+        page_time(g, "AT", json_string_value(json_object_get(gate, "evaluated_at")), now);
         if (json_is_true(json_object_get(gate, "proceed"))) {
             tpl_show(g, "PROCEEDS");
         } else {
@@ -252,10 +251,8 @@ void page_deployment(struct request_ctx *ctx)
         content, "RECOMMENDATION",
         json_string_value(json_object_get(json_object_get(report, "recommendation"), "decision")));
     tpl_set(content, "MISSION_ID", json_string_value(json_object_get(d, "mission_id")));
-    page_time(content, "STARTED_AT", "STARTED_AGO",
-              json_string_value(json_object_get(d, "started_at")), now);
-    page_time(content, "STATUS_AT", "STATUS_AGO",
-              json_string_value(json_object_get(d, "status_changed_at")), now);
+    page_time(content, "STARTED", json_string_value(json_object_get(d, "started_at")), now);
+    page_time(content, "STATUS", json_string_value(json_object_get(d, "status_changed_at")), now);
     tpl_set(content, "STATUS_BY", json_string_value(json_object_get(d, "status_by")));
     if (*json_string_value(json_object_get(d, "status_comment")))
         tpl_set(tpl_section(content, "STATUS_COMMENT"), "TEXT",
@@ -289,8 +286,7 @@ void page_deployment(struct request_ctx *ctx)
                 json_is_true(json_object_get(ph, "current")) ? "current"
                 : begun                                      ? "past"
                                                              : "future");
-        page_time(row, "STARTS_AT", "STARTS_AGO",
-                  json_string_value(json_object_get(ph, "starts_at")), now);
+        page_time(row, "STARTS", json_string_value(json_object_get(ph, "starts_at")), now);
         if (json_is_true(json_object_get(ph, "current"))) {
             struct tpl_dict *p = tpl_section(content, "PHASE");
             tpl_set(p, "ID", pid);
@@ -306,7 +302,7 @@ void page_deployment(struct request_ctx *ctx)
             char blockers[400];
             tpl_set_int(g, "MET", json_integer_value(json_object_get(dec, "criteria_met")));
             tpl_set_int(g, "TOTAL", json_integer_value(json_object_get(dec, "total_criteria")));
-            page_time(g, "AT", "AGO", json_string_value(json_object_get(dec, "evaluated_at")), now);
+            page_time(g, "AT", json_string_value(json_object_get(dec, "evaluated_at")), now);
             if (json_is_true(json_object_get(dec, "proceed"))) {
                 tpl_show(g, "PROCEEDS");
             } else {
@@ -351,7 +347,7 @@ void page_deployment(struct request_ctx *ctx)
         tpl_set(tr, "ACTION", json_string_value(json_object_get(t, "action")));
         json_array_foreach(fired, k,
                            f) if (strcmp(json_string_value(json_object_get(f, "name")), name) == 0)
-            page_time(tpl_section(tr, "FIRED"), "AT", "AGO",
+            page_time(tpl_section(tr, "FIRED"), "AT",
                       json_string_value(json_object_get(f, "fired_at")), now);
     }
     if (json_array_size(json_object_get(json_object_get(d, "plan"), "rollback_triggers")) == 0)

@@ -25,16 +25,6 @@ static int64_t num(json_t *o, const char *key)
     return (int64_t)json_integer_value(json_object_get(o, key));
 }
 
-/* "3 h 12 min" since the RFC 3339 time at, for people. */
-static void age(const char *at, int64_t now_ms, char out[TIME_SPAN_LEN])
-{
-    int64_t ms = now_ms;
-
-    if (at)
-        time_parse_rfc3339(at, &ms);
-    time_format_span(now_ms - ms, out);
-}
-
 static const char *phase_text(const char *phase)
 {
     if (phase == NULL)
@@ -51,7 +41,7 @@ static const char *phase_text(const char *phase)
 void page_freezes(struct request_ctx *ctx)
 {
     struct tpl_dict *layout, *content, *row, *d;
-    char next[FREEZE_CURSOR_LEN], span[TIME_SPAN_LEN];
+    char next[FREEZE_CURSOR_LEN];
     int64_t now = time_now_ms();
     struct gh_error err;
     json_t *list, *f;
@@ -78,12 +68,10 @@ void page_freezes(struct request_ctx *ctx)
         tpl_set_int(row, "ARTIFACTS", num(f, "artifact_count"));
         if (num(f, "artifact_count") != 1)
             tpl_show(row, "ARTIFACTS_PLURAL");
-        if (json_is_object(check)) {
-            age(str(check, "checked_at"), now, span);
-            tpl_set(tpl_section(row, "CHECKED"), "AGO", span);
-        } else {
+        if (json_is_object(check))
+            page_time(tpl_section(row, "CHECKED"), "AT", str(check, "checked_at"), now);
+        else
             tpl_show(row, "NEVER");
-        }
         tpl_set(row, "WINDOW", phase_text(json_is_object(w) ? str(w, "phase") : NULL));
         if (json_is_true(json_object_get(f, "in_effect")))
             tpl_show(row, "IN_EFFECT");
@@ -107,7 +95,7 @@ static void fill_facts(struct request_ctx *ctx, struct tpl_dict *content, json_t
     json_t *check = json_object_get(f, "last_check"), *w = json_object_get(f, "window");
     json_t *include = json_object_get(f, "include"), *g;
     struct tpl_dict *d;
-    char span[TIME_SPAN_LEN], text[200];
+    char text[200];
     struct buf globs = BUF_INIT;
     size_t i;
 
@@ -125,9 +113,7 @@ static void fill_facts(struct request_ctx *ctx, struct tpl_dict *content, json_t
     tpl_set(content, "STATE_TEXT", text);
     if (json_is_object(check)) {
         d = tpl_section(content, "LAST_CHECK");
-        age(str(check, "checked_at"), now, span);
-        tpl_set(d, "AT", str(check, "checked_at"));
-        tpl_set(d, "AGO", span);
+        page_time(d, "AT", str(check, "checked_at"), now);
         tpl_set(d, "BY", str(check, "checked_by"));
         tpl_set(d, "SOURCE", str(check, "source"));
         tpl_set(d, "STATE", str(check, "state"));
@@ -137,13 +123,13 @@ static void fill_facts(struct request_ctx *ctx, struct tpl_dict *content, json_t
     if (json_is_object(w)) {
         const char *phase = str(w, "phase");
         d = tpl_section(content, "WINDOW");
-        tpl_set(d, "STARTS_AT", str(w, "starts_at"));
-        tpl_set(d, "ENDS_AT", str(w, "ends_at"));
+        page_time(d, "STARTS", str(w, "starts_at"), now);
+        page_time(d, "ENDS", str(w, "ends_at"), now);
         tpl_set(d, "PHASE", phase);
         tpl_set(d, "PHASE_TEXT", phase_text(phase));
         if (str(w, "lifted_at")) {
             struct tpl_dict *l = tpl_section(d, "LIFTED");
-            tpl_set(l, "AT", str(w, "lifted_at"));
+            page_time(l, "AT", str(w, "lifted_at"), now);
             tpl_set(l, "BY", str(w, "lifted_by"));
         }
         if ((ctx->who.roles & ROLE_ADMIN) && ctx->who.via == AUTH_SESSION &&
@@ -171,11 +157,12 @@ static void fill_facts(struct request_ctx *ctx, struct tpl_dict *content, json_t
     tpl_set_int(content, "ARTIFACTS", num(f, "artifact_count"));
     tpl_set_int(content, "BYTES", num(f, "total_bytes"));
     tpl_set(content, "DIGEST", str(f, "manifest_sha256"));
-    tpl_set(content, "CREATED_AT", str(f, "created_at"));
+    page_time(content, "CREATED", str(f, "created_at"), now);
     tpl_set(content, "CREATED_BY", str(f, "created_by"));
 }
 
-static void fill_violations(struct request_ctx *ctx, struct tpl_dict *content, json_t *f)
+static void fill_violations(struct request_ctx *ctx, struct tpl_dict *content, json_t *f,
+                            int64_t now)
 {
     json_t *list = json_object_get(f, "violations"), *v;
     int admin = (ctx->who.roles & ROLE_ADMIN) && ctx->who.via == AUTH_SESSION;
@@ -192,7 +179,7 @@ static void fill_violations(struct request_ctx *ctx, struct tpl_dict *content, j
         tpl_set_int(row, "ID", num(v, "id"));
         tpl_set(row, "KIND", str(v, "kind"));
         tpl_set(row, "PATH", str(v, "path"));
-        tpl_set(row, "DETECTED_AT", str(v, "detected_at"));
+        page_time(row, "DETECTED", str(v, "detected_at"), now);
         tpl_set(row, "EXPECTED",
                 str(v, "expected_sha256") ? str(v, "expected_sha256") : "(not in the manifest)");
         tpl_set(row, "ACTUAL",
@@ -207,7 +194,7 @@ static void fill_violations(struct request_ctx *ctx, struct tpl_dict *content, j
             tpl_show(row, "ACKED");
             d = tpl_section(row, "ACK");
             tpl_set(d, "BY", str(ack, "by"));
-            tpl_set(d, "AT", str(ack, "at"));
+            page_time(d, "AT", str(ack, "at"), now);
             tpl_set(d, "COMMENT", str(ack, "comment"));
         } else if (admin) {
             d = tpl_section(row, "ACK_FORM");
@@ -226,7 +213,7 @@ static void fill_violations(struct request_ctx *ctx, struct tpl_dict *content, j
 
 /* The check history and the manifest, each from its own cursor. */
 static int fill_pages(struct request_ctx *ctx, struct db *db, struct tpl_dict *content,
-                      const char *name, struct gh_error *err)
+                      const char *name, int64_t now, struct gh_error *err)
 {
     char next[FREEZE_CURSOR_LEN];
     struct tpl_dict *row, *d;
@@ -243,7 +230,7 @@ static int fill_pages(struct request_ctx *ctx, struct db *db, struct tpl_dict *c
     {
         row = tpl_section(content, "CHECK");
         tpl_set(row, "STATE", str(c, "state"));
-        tpl_set(row, "AT", str(c, "checked_at"));
+        page_time(row, "AT", str(c, "checked_at"), now);
         tpl_set(row, "BY", str(c, "checked_by"));
         tpl_set(row, "SOURCE", str(c, "source"));
         tpl_set_int(row, "CHECKED", num(c, "artifacts_checked"));
@@ -334,8 +321,8 @@ static void freeze_page(struct request_ctx *ctx, int status, const char *message
     }
     layout = page_begin(ctx, name, "freeze.tpl", &content);
     fill_facts(ctx, content, f, now);
-    fill_violations(ctx, content, f);
-    if (fill_pages(ctx, db, content, name, &err) != 0) {
+    fill_violations(ctx, content, f, now);
+    if (fill_pages(ctx, db, content, name, now, &err) != 0) {
         json_decref(f);
         tpl_dict_free(layout);
         if (err.kind == GH_INVALID)

@@ -296,7 +296,7 @@ static int panel_pending(struct db *db, struct tpl_dict *content, int64_t now, s
         tpl_set_int(o, "ID", json_integer_value(json_object_get(a, "id")));
         tpl_set(o, "ACTION_TYPE", str(a, "action_type"));
         tpl_set(o, "TARGET", str(a, "target"));
-        page_time(o, "AT", "AGO", str(a, "created_at"), now);
+        page_time(o, "AT", str(a, "created_at"), now);
     }
     approval_list_fill(tpl_include(d, "LIST", "approval_list.tpl"), soonest, now);
     json_decref(oldest);
@@ -333,7 +333,7 @@ static int panel_freezes(struct db *db, struct tpl_dict *content, int64_t now, s
     {
         struct tpl_dict *e = tpl_section(d, "IN_EFFECT");
         tpl_set(e, "NAME", str(f, "name"));
-        page_time(e, "ENDS_AT", "ENDS_IN", str(f, "ends_at"), now);
+        page_time(e, "ENDS", str(f, "ends_at"), now);
     }
     json_decref(s);
     return 0;
@@ -377,7 +377,7 @@ static int panel_missions(struct db *db, struct tpl_dict *content, int64_t now,
         struct tpl_dict *row = tpl_section(content, "MISSION");
         tpl_set(row, "ID", str(m, "id"));
         tpl_set(row, "TITLE", str(m, "title"));
-        page_time(row, "AT", "AGO", str(m, "updated_at"), now);
+        page_time(row, "AT", str(m, "updated_at"), now);
     }
     if (i == 0)
         tpl_show(content, "NO_MISSIONS");
@@ -421,7 +421,7 @@ void page_home(struct request_ctx *ctx)
     }
     if (fresh > 0) {
         time_format_rfc3339(fresh, at);
-        page_time(tpl_section(content, "FRESH"), "AT", "AGO", at, now);
+        page_time(tpl_section(content, "FRESH"), "AT", at, now);
     } else {
         tpl_show(content, "NOT_AGGREGATED");
     }

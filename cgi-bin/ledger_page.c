@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/event_summary.h"
 #include "../core/ledger.h"
 #include "../core/timeutil.h"
 #include "reply.h"
@@ -10,34 +11,33 @@
 #define PAGE_SIZE 50
 
 /* The integrity banner: verified up to seq N at time T, or the broken entry. */
-static int64_t integrity(struct request_ctx *ctx, struct db *db, struct tpl_dict *content)
+static int64_t integrity(struct db *db, struct tpl_dict *content, int64_t now_ms)
 {
     char now[TIME_RFC3339_LEN];
     struct ledger_check c;
     struct gh_error err;
     struct tpl_dict *s;
 
-    time_format_rfc3339(time_now_ms(), now);
+    time_format_rfc3339(now_ms, now);
     if (ledger_verify(db, &c, NULL, &err) != 0) {
         s = tpl_section(content, "BROKEN");
         tpl_set(s, "SEQ", "?");
         tpl_set(s, "PROBLEM", "the ledger could not be read");
-        tpl_set(s, "CHECKED_AT", now);
+        page_time(s, "CHECKED", now, now_ms);
         return 0;
     }
-    (void)ctx;
     if (c.ok) {
         s = tpl_section(content, "INTACT");
         tpl_set_int(s, "ENTRIES", c.entries);
         if (c.checkpoint)
             tpl_set_int(tpl_section(s, "SIGNED"), "CHECKPOINT", c.checkpoint);
-        tpl_set(s, "CHECKED_AT", now);
+        page_time(s, "CHECKED", now, now_ms);
         return 0;
     }
     s = tpl_section(content, "BROKEN");
     tpl_set_int(s, "SEQ", c.first_bad);
     tpl_set(s, "PROBLEM", c.problem);
-    tpl_set(s, "CHECKED_AT", now);
+    page_time(s, "CHECKED", now, now_ms);
     return c.first_bad;
 }
 
@@ -59,7 +59,7 @@ void page_ledger(struct request_ctx *ctx)
     struct gh_error err;
     struct buf q = BUF_INIT;
     long long before;
-    int64_t bad_seq, last = 0;
+    int64_t bad_seq, last = 0, now = time_now_ms();
     struct db *db;
     sqlite3_stmt *st;
     int rc, n = 0;
@@ -77,7 +77,7 @@ void page_ledger(struct request_ctx *ctx)
         return;
     }
     layout = page_begin(ctx, "Ledger", "ledger.tpl", &content);
-    bad_seq = integrity(ctx, db, content);
+    bad_seq = integrity(db, content, now);
     tpl_set(content, "KIND", kind);
     tpl_set(content, "SUBJECT", subject);
     if (*kind || *subject)
@@ -96,12 +96,21 @@ void page_ledger(struct request_ctx *ctx)
             json_loads((const char *)sqlite3_column_text(st, 5), JSON_DECODE_ANY, NULL);
         char *pretty =
             payload ? json_dumps(payload, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+        const char *subject_text = (const char *)sqlite3_column_text(st, 4);
+        char link[PAGE_LINK_LEN];
         last = sqlite3_column_int64(st, 0);
         tpl_set_int(row, "SEQ", last);
-        tpl_set(row, "AT", (const char *)sqlite3_column_text(st, 1));
+        page_time(row, "AT", (const char *)sqlite3_column_text(st, 1), now);
         tpl_set(row, "ACTOR", (const char *)sqlite3_column_text(st, 2));
         tpl_set(row, "KIND", (const char *)sqlite3_column_text(st, 3));
-        tpl_set(row, "SUBJECT", (const char *)sqlite3_column_text(st, 4));
+        /* The subject links to what it names, when that is something known. */
+        if (subject_link(subject_text, link)) {
+            struct tpl_dict *d = tpl_section(row, "LINKED");
+            tpl_set(d, "SUBJECT", subject_text);
+            tpl_set(d, "LINK", link);
+        } else {
+            tpl_set(tpl_section(row, "UNLINKED"), "SUBJECT", subject_text);
+        }
         tpl_set(row, "PAYLOAD", pretty ? pretty : (const char *)sqlite3_column_text(st, 5));
         tpl_set(row, "PREV_HASH", (const char *)sqlite3_column_text(st, 6));
         tpl_set(row, "HASH", (const char *)sqlite3_column_text(st, 7));

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/event_summary.h"
 #include "../core/events.h"
+#include "../core/timeutil.h"
 #include "reply.h"
 
 #define PAGE_SIZE 50
@@ -19,6 +21,7 @@ void page_missions(struct request_ctx *ctx)
     const char *status = http_param(ctx->req, "status");
     struct tpl_dict *layout, *content, *tab;
     char next[MISSION_CURSOR_LEN];
+    int64_t now = time_now_ms();
     struct gh_error err;
     struct db *db;
     json_t *list, *m;
@@ -55,7 +58,7 @@ void page_missions(struct request_ctx *ctx)
         tpl_set(row, "ID", json_string_value(json_object_get(m, "id")));
         tpl_set(row, "TITLE", json_string_value(json_object_get(m, "title")));
         tpl_set(row, "STATUS", json_string_value(json_object_get(m, "status")));
-        tpl_set(row, "UPDATED_AT", json_string_value(json_object_get(m, "updated_at")));
+        page_time(row, "UPDATED", json_string_value(json_object_get(m, "updated_at")), now);
         tpl_set_int(row, "EVENTS", json_integer_value(json_object_get(m, "event_count")));
     }
     if (json_array_size(list) == 0)
@@ -70,19 +73,6 @@ void page_missions(struct request_ctx *ctx)
     page_send(ctx, 200, layout);
 }
 
-/* A line about an event for people: the payload's summary, error or title, if any. */
-static const char *event_summary(json_t *payload)
-{
-    static const char *const keys[] = {"summary", "error", "title", "message", NULL};
-
-    for (int i = 0; keys[i]; i++) {
-        json_t *v = json_object_get(payload, keys[i]);
-        if (json_is_string(v))
-            return json_string_value(v);
-    }
-    return NULL;
-}
-
 /* The mission page, with an optional message (after a refused close). */
 static void mission_page(struct request_ctx *ctx, int status, const char *message)
 {
@@ -92,7 +82,7 @@ static void mission_page(struct request_ctx *ctx, int status, const char *messag
     struct gh_error err;
     struct db *db;
     json_t *m, *events, *e;
-    int64_t max_seq = 0;
+    int64_t max_seq = 0, now = time_now_ms();
     size_t i;
 
     if ((db = ctx_db(ctx, &err)) == NULL ||
@@ -111,11 +101,11 @@ static void mission_page(struct request_ctx *ctx, int status, const char *messag
     tpl_set(content, "ID", id);
     tpl_set(content, "TITLE", json_string_value(json_object_get(m, "title")));
     tpl_set(content, "STATUS", json_string_value(json_object_get(m, "status")));
-    tpl_set(content, "OPENED_AT", json_string_value(json_object_get(m, "opened_at")));
+    page_time(content, "OPENED", json_string_value(json_object_get(m, "opened_at")), now);
     tpl_set_int(content, "EVENTS", json_integer_value(json_object_get(m, "event_count")));
     if (json_is_string(json_object_get(m, "closed_at")))
-        tpl_set(tpl_section(content, "CLOSED"), "CLOSED_AT",
-                json_string_value(json_object_get(m, "closed_at")));
+        page_time(tpl_section(content, "CLOSED"), "AT",
+                  json_string_value(json_object_get(m, "closed_at")), now);
     if (json_is_string(json_object_get(m, "summary")) &&
         *json_string_value(json_object_get(m, "summary")))
         tpl_set(tpl_section(content, "SUMMARY"), "TEXT",
@@ -134,7 +124,8 @@ static void mission_page(struct request_ctx *ctx, int status, const char *messag
         struct tpl_dict *row = tpl_section(content, "EVENT");
         const char *type = json_string_value(json_object_get(e, "type"));
         json_t *payload = json_object_get(e, "payload");
-        const char *summary = event_summary(payload);
+        const char *summary = json_string_value(json_object_get(e, "summary"));
+        const char *link = json_string_value(json_object_get(e, "link"));
         int64_t seq = json_integer_value(json_object_get(e, "seq"));
         char family[32], *pretty;
 
@@ -144,13 +135,20 @@ static void mission_page(struct request_ctx *ctx, int status, const char *messag
         if (seq > max_seq)
             max_seq = seq;
         tpl_set(row, "TYPE", type);
-        tpl_set(row, "OCCURRED_AT", json_string_value(json_object_get(e, "occurred_at")));
+        page_time(row, "AT", json_string_value(json_object_get(e, "occurred_at")), now);
         tpl_set(row, "SOURCE", json_string_value(json_object_get(e, "source")));
         if (json_is_string(json_object_get(e, "correlation_id")))
             tpl_set(tpl_section(row, "CORR"), "CORRELATION_ID",
                     json_string_value(json_object_get(e, "correlation_id")));
-        if (summary)
-            tpl_set(tpl_section(row, "HAS_SUMMARY"), "SUMMARY", summary);
+        if (strcmp(json_string_value(json_object_get(e, "source")), EVENT_SOURCE_GATEHOUSE) == 0)
+            tpl_show(row, "OWN");
+        if (summary && link) {
+            struct tpl_dict *d = tpl_section(row, "LINKED");
+            tpl_set(d, "SUMMARY", summary);
+            tpl_set(d, "LINK", link);
+        } else if (summary) {
+            tpl_set(tpl_section(row, "UNLINKED"), "SUMMARY", summary);
+        }
         pretty = json_dumps(payload, JSON_INDENT(2) | JSON_SORT_KEYS);
         tpl_set(row, "PAYLOAD", pretty ? pretty : "{}");
         free(pretty);

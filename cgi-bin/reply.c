@@ -277,16 +277,17 @@ static void freeze_banner_fill(struct request_ctx *ctx, struct tpl_dict *layout)
     struct freeze_banner b;
     struct tpl_dict *d, *f;
     struct gh_error err;
+    int64_t now = time_now_ms();
     struct db *db;
 
     if (ctx->who.via == AUTH_NONE || (db = ctx_db(ctx, &err)) == NULL ||
-        freeze_banner_get(db, time_now_ms(), &b) != 0 || b.count == 0)
+        freeze_banner_get(db, now, &b) != 0 || b.count == 0)
         return;
     d = tpl_section(layout, "FREEZE_BANNER");
     for (int i = 0; i < b.count && i < FREEZE_BANNER_SHOWN; i++) {
         f = tpl_section(d, "FREEZE");
         tpl_set(f, "NAME", b.names[i]);
-        tpl_set(f, "ENDS_AT", b.ends_at[i]);
+        page_time(f, "ENDS", b.ends_at[i], now);
     }
     if (b.count > FREEZE_BANNER_SHOWN)
         tpl_set_int(tpl_section(d, "MORE"), "COUNT", b.count - FREEZE_BANNER_SHOWN);
@@ -299,6 +300,8 @@ struct tpl_dict *page_begin(struct request_ctx *ctx, const char *title, const ch
 
     tpl_set(layout, "TITLE", title);
     tpl_set(layout, "REQUEST_ID", ctx->req->request_id);
+    /* When the page was rendered: static/time.js words times on the server's clock. */
+    tpl_set_int(layout, "NOW_MS", time_now_ms());
     for (size_t i = 0; ctx->who.via != AUTH_NONE && i < sizeof(nav) / sizeof(nav[0]); i++) {
         struct tpl_dict *item = tpl_section(layout, "NAV");
         tpl_set(item, "LABEL", nav[i].label);
@@ -322,17 +325,45 @@ struct tpl_dict *page_begin(struct request_ctx *ctx, const char *title, const ch
     return layout;
 }
 
-void page_time(struct tpl_dict *d, const char *key_at, const char *key_ago, const char *rfc3339,
-               int64_t now_ms)
+/* {{>key}} as time.tpl: datetime then_ms, the exact time as its title, text as given. */
+static void time_fill(struct tpl_dict *d, const char *key, int64_t then_ms, const char *text,
+                      int relative)
+{
+    struct tpl_dict *t = tpl_include(d, key, "time.tpl");
+    char at[TIME_RFC3339_LEN], exact[TIME_HUMAN_LEN];
+
+    /* The attribute is written anew, so it is always a valid RFC 3339 time. */
+    time_format_rfc3339(then_ms, at);
+    time_format_human(then_ms, 1, exact);
+    tpl_set(t, "DATETIME", at);
+    tpl_set(t, "EXACT", exact);
+    tpl_set(t, "TEXT", text);
+    if (relative)
+        tpl_show(t, "RELATIVE");
+}
+
+int page_time(struct tpl_dict *d, const char *key, const char *rfc3339, int64_t now_ms)
 {
     char ago[TIME_AGO_LEN];
     int64_t then;
 
     if (rfc3339 == NULL || time_parse_rfc3339(rfc3339, &then) != 0)
-        return;
+        return 0;
     time_format_ago(then, now_ms, ago);
-    tpl_set(d, key_at, rfc3339);
-    tpl_set(d, key_ago, ago);
+    time_fill(d, key, then, ago, 1);
+    return 1;
+}
+
+int page_time_exact(struct tpl_dict *d, const char *key, const char *rfc3339)
+{
+    char text[TIME_HUMAN_LEN];
+    int64_t then;
+
+    if (rfc3339 == NULL || time_parse_rfc3339(rfc3339, &then) != 0)
+        return 0;
+    time_format_human(then, 0, text);
+    time_fill(d, key, then, text, 0);
+    return 1;
 }
 
 void page_send(struct request_ctx *ctx, int status, struct tpl_dict *layout)

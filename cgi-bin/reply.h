@@ -80,12 +80,20 @@ void reply_invalid(struct request_ctx *ctx, struct field_errors *e);
 struct tpl_dict *page_begin(struct request_ctx *ctx, const char *title, const char *content_tpl,
                             struct tpl_dict **content);
 /*
- * Show a time on a page as people read it: key_ago gets "12 min ago" (as
- * seen at now_ms), key_at the exact RFC 3339 time for <time datetime> and
- * its title. rfc3339 may be NULL or empty: both keys are then left unset.
+ * Show a time on a page as people read it: {{>key}} becomes
+ *   <time datetime="2026-12-05T14:03:07.000Z" title="5 Dec 2026 14:03:07 UTC"
+ *         data-relative>12 min ago</time>
+ * (templates/time.tpl), its text as seen at now_ms, which static/time.js
+ * keeps fresh in the browser. Every time on every page goes through here,
+ * so none shows as a bare RFC 3339 string. rfc3339 may be NULL or not a
+ * time: {{>key}} then stays empty. Returns whether it was set.
  */
-void page_time(struct tpl_dict *d, const char *key_at, const char *key_ago, const char *rfc3339,
-               int64_t now_ms);
+int page_time(struct tpl_dict *d, const char *key, const char *rfc3339, int64_t now_ms);
+/*
+ * The same, its text the exact time for the record ("5 Dec 2026 14:03 UTC"),
+ * which never changes: the printed executive report.
+ */
+int page_time_exact(struct tpl_dict *d, const char *key, const char *rfc3339);
 /* Render and answer; frees layout. */
 void page_send(struct request_ctx *ctx, int status, struct tpl_dict *layout);
 

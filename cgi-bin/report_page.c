@@ -15,22 +15,6 @@
 #define GATES_SHOWN     8
 #define APPROVALS_SHOWN 6
 
-/* "2026-12-05 14:03 UTC": a time short enough for a printed table. */
-static void short_time(const char *rfc3339, char *out, size_t size)
-{
-    snprintf(out, size, "%.10s %.5s UTC", rfc3339 ? rfc3339 : "", rfc3339 ? rfc3339 + 11 : "");
-}
-
-static void set_short(struct tpl_dict *d, const char *key_at, const char *key_short,
-                      const char *rfc3339)
-{
-    char s[32];
-
-    short_time(rfc3339, s, sizeof(s));
-    tpl_set(d, key_at, rfc3339 ? rfc3339 : "");
-    tpl_set(d, key_short, s);
-}
-
 static const char *str(json_t *obj, const char *key)
 {
     const char *s = json_string_value(json_object_get(obj, key));
@@ -48,8 +32,8 @@ static void fill_summary(struct tpl_dict *c, json_t *summary)
     tpl_set_int(c, "PLAN_REVISION", json_integer_value(json_object_get(summary, "plan_revision")));
     if (json_is_string(json_object_get(summary, "framework_version")))
         tpl_set(tpl_section(c, "VERSION"), "TEXT", str(summary, "framework_version"));
-    set_short(c, "STARTED_AT", "STARTED_AT_SHORT", str(summary, "started_at"));
-    set_short(c, "GENERATED_AT", "GENERATED_AT_SHORT", str(summary, "generated_at"));
+    page_time_exact(c, "STARTED", str(summary, "started_at"));
+    page_time_exact(c, "GENERATED", str(summary, "generated_at"));
     tpl_set(c, "ELAPSED", str(summary, "elapsed"));
     if (json_is_string(json_object_get(summary, "phase"))) {
         struct tpl_dict *p = tpl_section(c, "PHASE");
@@ -123,7 +107,7 @@ static void fill_gates(struct tpl_dict *c, json_t *gates, json_int_t total)
         struct tpl_dict *row = tpl_section(c, "GATE");
         char blockers[300];
         size_t k, used = 0;
-        set_short(row, "AT", "AT_SHORT", str(g, "evaluated_at"));
+        page_time_exact(row, "AT", str(g, "evaluated_at"));
         tpl_set(row, "PHASE", str(g, "phase"));
         tpl_set_int(row, "MET", json_integer_value(json_object_get(g, "criteria_met")));
         tpl_set_int(row, "TOTAL", json_integer_value(json_object_get(g, "total_criteria")));
@@ -161,7 +145,7 @@ static void fill_triggers(struct tpl_dict *c, json_t *report)
         tpl_set(f, "NAME", str(t, "name"));
         tpl_set(f, "ACTION", str(t, "action"));
         tpl_set(f, "VALUE", value);
-        set_short(f, "AT", "AT_SHORT", str(t, "fired_at"));
+        page_time_exact(f, "AT", str(t, "fired_at"));
     }
     if (json_array_size(fired) == 0)
         tpl_show(c, "NONE_FIRED");
@@ -246,7 +230,7 @@ static void fill_signoff(struct request_ctx *ctx, struct tpl_dict *c, json_t *re
         tpl_set(d, "DECISION", str(s, "decision"));
         tpl_set(d, "WHO", str(s, "display_name"));
         tpl_set(d, "BY", str(s, "by"));
-        set_short(d, "AT", "AT_SHORT", str(s, "at"));
+        page_time_exact(d, "AT", str(s, "at"));
         if (*str(s, "comment"))
             tpl_set(tpl_section(d, "COMMENT"), "TEXT", str(s, "comment"));
         if (json_is_true(json_object_get(s, "override")))

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "echo.h"
+#include "event_summary.h"
 #include "ledger.h"
 #include "log.h"
 #include "outbox.h"
@@ -71,6 +72,12 @@ int event_parse(json_t *obj, const char *prefix, const char *default_source, int
         if (force_source)
             ev->source = default_source;
     }
+    /* Gatehouse's own events are worded and linked as Gatehouse's (core/event_summary.h):
+     * nobody else may post under its name, nor under a default that happens to be it. */
+    if (ev->source && strcmp(ev->source, EVENT_SOURCE_GATEHOUSE) == 0)
+        field_error(&mine, "source",
+                    "'" EVENT_SOURCE_GATEHOUSE "' is reserved for the events Gatehouse records "
+                    "itself");
     ev->occurred_ms = now_ms;
     if (json_get_string(obj, "occurred_at", 0, 1, 40, &occurred, &mine) == 1 &&
         time_parse_rfc3339(occurred, &ev->occurred_ms) != 0)
@@ -159,7 +166,8 @@ int record_event(struct db *db, int64_t now_ms, const char *actor, const char *t
     memcpy(id, "evt_", 4);
     random_token(id + 4);
     id[4 + 22] = '\0'; /* 128 random bits are plenty for an event id */
-    ev = (struct event_in){id, type, mission_id, correlation_id, "gatehouse", now, payload, NULL};
+    ev = (struct event_in){id,  type,    mission_id, correlation_id, EVENT_SOURCE_GATEHOUSE,
+                           now, payload, NULL};
     if (event_store(db, &ev, now, &outcome, &seq, err) != 0)
         return -1;
     entry =
@@ -186,17 +194,25 @@ int record_event(struct db *db, int64_t now_ms, const char *actor, const char *t
 json_t *event_json(sqlite3_stmt *row)
 {
     json_t *payload = json_loads((const char *)sqlite3_column_text(row, 8), 0, NULL);
+    struct event_words words;
 
+    if (payload == NULL)
+        payload = json_object();
+    event_describe((const char *)sqlite3_column_text(row, 2),
+                   (const char *)sqlite3_column_text(row, 3), payload, &words);
 #define TEXT_OR_NULL(i)                                                                            \
     (sqlite3_column_type(row, i) == SQLITE_NULL                                                    \
          ? json_null()                                                                             \
          : json_string((const char *)sqlite3_column_text(row, i)))
-    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:o}", "seq",
+#define WORDS_OR_NULL(s) ((s)[0] ? json_string(s) : json_null())
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:o}", "seq",
                      (json_int_t)sqlite3_column_int64(row, 0), "id", sqlite3_column_text(row, 1),
                      "source", sqlite3_column_text(row, 2), "type", sqlite3_column_text(row, 3),
                      "mission_id", TEXT_OR_NULL(4), "correlation_id", TEXT_OR_NULL(5),
                      "occurred_at", sqlite3_column_text(row, 6), "received_at",
-                     sqlite3_column_text(row, 7), "payload", payload ? payload : json_object());
+                     sqlite3_column_text(row, 7), "payload", payload, "summary",
+                     WORDS_OR_NULL(words.summary), "link", WORDS_OR_NULL(words.link));
+#undef WORDS_OR_NULL
 #undef TEXT_OR_NULL
 }
 

@@ -61,7 +61,12 @@ int record_event(struct db *db, int64_t now_ms, const char *actor, const char *t
                  const char *mission_id, const char *correlation_id, const char *subject,
                  json_t *payload, json_t *webhook_data, struct gh_error *err);
 
-/* The public form of an event row (the EVENT_COLUMNS select list). */
+/*
+ * The public form of an event row (the EVENT_COLUMNS select list), with
+ * "summary" and "link" (core/event_summary.h: Gatehouse's own events in
+ * words and the page they are about; a client's event its own text and no
+ * link; each null when there is none).
+ */
 #define EVENT_COLUMNS                                                                              \
     "seq, id, source, type, mission_id, correlation_id, occurred_at, received_at, payload_json"
 json_t *event_json(sqlite3_stmt *row);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "echo.h"
+#include "event_summary.h"
 #include "ledger.h"
 #include "timeutil.h"
 #include "validate.h"
@@ -22,6 +23,11 @@ int source_add(struct db *db, const char *actor, const char *name,
         return gh_fail(err, GH_INVALID,
                        "a source name is 1 to 64 letters, digits, '.', '_', ':' or '-', "
                        "starting with a letter or digit");
+    if (strcmp(name, EVENT_SOURCE_GATEHOUSE) == 0)
+        return gh_fail(err, GH_INVALID,
+                       "the source name '%s' is Gatehouse's own: its events are the ones "
+                       "Gatehouse records itself",
+                       EVENT_SOURCE_GATEHOUSE);
     webhook_secret_new(secret_out);
     time_format_rfc3339(time_now_ms(), at);
     snprintf(sub, sizeof(sub), "source:%s", name);

@@ -132,6 +132,25 @@ void time_format_ago(int64_t then_ms, int64_t now_ms, char out[TIME_AGO_LEN])
         snprintf(out, TIME_AGO_LEN, "in %s", span);
 }
 
+void time_format_human(int64_t ms, int with_seconds, char out[TIME_HUMAN_LEN])
+{
+    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    if (with_seconds)
+        snprintf(out, TIME_HUMAN_LEN, "%u %s %04u %02u:%02u:%02u UTC", (unsigned)tm.tm_mday % 100u,
+                 months[tm.tm_mon % 12], (unsigned)(tm.tm_year + 1900) % 10000u,
+                 (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+                 (unsigned)tm.tm_sec % 100u);
+    else
+        snprintf(out, TIME_HUMAN_LEN, "%u %s %04u %02u:%02u UTC", (unsigned)tm.tm_mday % 100u,
+                 months[tm.tm_mon % 12], (unsigned)(tm.tm_year + 1900) % 10000u,
+                 (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u);
+}
+
 void time_format_span(int64_t ms, char out[TIME_SPAN_LEN])
 {
     long long min = (long long)((ms < 0 ? -ms : ms) / 60000);

@@ -33,7 +33,22 @@ void time_format_span(int64_t ms, char out[TIME_SPAN_LEN]);
 
 /* Room for a relative time: a span and its direction. */
 #define TIME_AGO_LEN (TIME_SPAN_LEN + 8)
-/* When then_ms was, seen from now_ms: "just now", "12 min ago", "in 3 h 20 min". */
+/*
+ * When then_ms was, seen from now_ms: "just now" (within a minute either
+ * way), "12 min ago", "3 h 20 min ago", "2 d 3 h ago", "in 3 h 20 min".
+ * Pages show every time this way inside a <time> element whose title is
+ * time_format_human(); static/time.js words it the same in the browser.
+ */
 void time_format_ago(int64_t then_ms, int64_t now_ms, char out[TIME_AGO_LEN]);
+
+/* Room for a time in words, "25 Dec 2026 14:03:07 UTC", and its NUL. */
+#define TIME_HUMAN_LEN 40
+/*
+ * ms as people read an exact time, in UTC: "5 Dec 2026 14:03:07 UTC" with
+ * seconds (a <time> element's title), "5 Dec 2026 14:03 UTC" without
+ * (the printed executive report). Never RFC 3339's digits-and-T form,
+ * which is for machines (the datetime attribute, the API).
+ */
+void time_format_human(int64_t ms, int with_seconds, char out[TIME_HUMAN_LEN]);
 
 #endif

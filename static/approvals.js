@@ -49,20 +49,5 @@
     }
     if (timer === null) timer = setTimeout(refresh, 100);
   });
-
-  // The expiry countdown on a request page.
-  function tick() {
-    var el = document.querySelector('.countdown[data-expires]');
-    if (!el) return;
-    var left = Date.parse(el.getAttribute('data-expires')) - Date.now();
-    if (isNaN(left)) return;
-    if (left <= 0) { el.textContent = 'now'; return; }
-    var min = Math.floor(left / 60000), text;
-    if (min < 1) text = 'under a minute';
-    else if (min < 60) text = min + ' min';
-    else if (min < 1440) text = Math.floor(min / 60) + ' h' + (min % 60 ? ' ' + (min % 60) + ' min' : '');
-    else text = Math.floor(min / 1440) + ' d' + (Math.floor(min / 60) % 24 ? ' ' + (Math.floor(min / 60) % 24) + ' h' : '');
-    el.textContent = text;
-  }
-  if (only) setInterval(tick, 30000);
+  // Relative times in the regions swapped in are the server's; static/time.js keeps them fresh.
 })();

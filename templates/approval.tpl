@@ -32,35 +32,35 @@
     <input type="hidden" name="csrf" value="{{CSRF}}">
     <button type="submit" class="secondary">Cancel this request</button>
   </form>{{/CANCEL}}
-  {{#EXPIRY}}<p class="expiry">{{#OPEN}}Expires in <strong class="countdown" data-expires="{{EXPIRES_AT}}">{{EXPIRES_IN}}</strong>, at <time datetime="{{EXPIRES_AT}}">{{EXPIRES_AT}}</time>{{/OPEN}}{{#OVERDUE}}Expired at <time datetime="{{EXPIRES_AT}}">{{EXPIRES_AT}}</time>; no more votes are taken.{{/OVERDUE}}</p>{{/EXPIRY}}
+  {{#EXPIRY}}<p class="expiry">{{#OPEN}}Expires <strong>{{>AT}}</strong>{{/OPEN}}{{#OVERDUE}}Expired {{>AT}}; no more votes are taken.{{/OVERDUE}}</p>{{/EXPIRY}}
 </section>
 <section id="facts" data-live class="card">
   <dl class="facts">
-    <dt>Requested by</dt><dd>{{REQUESTED_BY}}, <time datetime="{{CREATED_AT}}">{{CREATED_AT}}</time> ({{WAITED}} ago)</dd>
+    <dt>Requested by</dt><dd>{{REQUESTED_BY}}, {{>CREATED}}</dd>
     <dt>Reason</dt><dd>{{#REASON}}{{TEXT}}{{/REASON}}{{#NO_REASON}}<span class="hint">none given</span>{{/NO_REASON}}</dd>
     <dt>Mission</dt><dd>{{#MISSION}}<a href="/missions/{{MISSION_ID}}">{{MISSION_ID}}</a>{{/MISSION}}{{#NO_MISSION}}<span class="hint">none</span>{{/NO_MISSION}}</dd>
     <dt>Needs</dt><dd>{{REQUIRED}}{{#BREAK_GLASS}}, and a break-glass vote from an executive{{/BREAK_GLASS}}</dd>
-    {{#DECIDED}}<dt>Decided</dt><dd>{{STATUS}} <time datetime="{{AT}}">{{AT}}</time>{{#BY}} by {{WHO}}{{/BY}}</dd>{{/DECIDED}}
+    {{#DECIDED}}<dt>Decided</dt><dd>{{STATUS}} {{>AT}}{{#BY}} by {{WHO}}{{/BY}}</dd>{{/DECIDED}}
   </dl>
   <h2>Votes</h2>
-  <ul class="votes">{{#VOTE}}<li class="vote-{{VERDICT}}"><strong>{{BY}}</strong> <span class="verdict">{{VERDICT_TEXT}}</span> <time datetime="{{AT}}">{{AT}}</time>{{#COMMENT}}<blockquote>{{TEXT:pre_escape}}</blockquote>{{/COMMENT}}</li>{{/VOTE}}{{#NO_VOTES}}<li class="hint">No votes yet.</li>{{/NO_VOTES}}</ul>
+  <ul class="votes">{{#VOTE}}<li class="vote-{{VERDICT}}"><strong>{{BY}}</strong> <span class="verdict">{{VERDICT_TEXT}}</span> {{>AT}}{{#COMMENT}}<blockquote>{{TEXT:pre_escape}}</blockquote>{{/COMMENT}}</li>{{/VOTE}}{{#NO_VOTES}}<li class="hint">No votes yet.</li>{{/NO_VOTES}}</ul>
   {{#EXECUTION}}<h2>Execution</h2>
-  <p><span class="badge {{#OK}}status-approved{{/OK}}{{#FAILED}}status-denied{{/FAILED}}">{{RESULT}}</span> reported <time datetime="{{AT}}">{{AT}}</time>{{#RESOLVED}} · the error was {{TEXT}}{{/RESOLVED}}</p>
+  <p><span class="badge {{#OK}}status-approved{{/OK}}{{#FAILED}}status-denied{{/FAILED}}">{{RESULT}}</span> reported {{>AT}}{{#RESOLVED}} · the error was {{TEXT}}{{/RESOLVED}}</p>
   <pre>{{METRICS:pre_escape}}</pre>{{/EXECUTION}}
 </section>
 {{#CONTRACT}}<section id="contract" data-live class="card contract">
   <h2>Contract <span class="hint">checked within {{WITHIN}} of the execution report</span></h2>
-  <p class="verification state-{{STATE}}"><strong>{{STATE_TEXT}}</strong>{{#DECIDED}} <time datetime="{{AT}}" title="{{AT}} UTC">{{AGO}}</time>{{/DECIDED}}{{#WINDOW}} · evidence taken until <time datetime="{{UNTIL}}" title="{{UNTIL}} UTC">{{UNTIL_AGO}}</time>{{/WINDOW}}</p>
+  <p class="verification state-{{STATE}}"><strong>{{STATE_TEXT}}</strong>{{#DECIDED}} {{>AT}}{{/DECIDED}}{{#WINDOW}} · evidence window ends {{>UNTIL}}{{/WINDOW}}</p>
   <table class="metrics"><thead><tr><th scope="col">Criterion</th><th scope="col">Metric</th><th scope="col">Target</th><th scope="col">Observed</th></tr></thead><tbody>
   {{#CRITERION}}<tr class="{{#PASS}}met{{/PASS}}{{#FAIL}}unmet{{/FAIL}}"><td class="crit">{{NAME}}</td><td class="ph"><code>{{METRIC}}</code> <span class="hint">{{AGGREGATE}}</span></td><td class="target">{{TARGET}}</td><td class="num obs">{{OBSERVED}} {{#PASS}}<span class="pass" aria-label="met">✓</span>{{/PASS}}{{#FAIL}}<span class="fail" aria-label="not met">✗</span>{{/FAIL}}</td></tr>{{/CRITERION}}
   </tbody></table>
   <h3>Safe-hold snapshot</h3>
-  {{#SNAPSHOT}}<p><code>{{ID}}</code> ({{KIND}}), taken <time datetime="{{TAKEN}}" title="{{TAKEN}} UTC">{{TAKEN_AGO}}</time>, named by {{BY}}</p>
+  {{#SNAPSHOT}}<p><code>{{ID}}</code> ({{KIND}}), taken {{>TAKEN}}, named by {{BY}}</p>
   <pre>{{DETAILS:pre_escape}}</pre>{{/SNAPSHOT}}
   {{#NO_SNAPSHOT}}<p class="hint">Not named yet: the executor names the snapshot it can return to before it acts; the execution report is refused until it has.</p>{{/NO_SNAPSHOT}}
   {{#ROLLBACK}}<h3>Rollback</h3>
-  <p class="fail">Requested <time datetime="{{AT}}" title="{{AT}} UTC">{{AGO}}</time>: return to <code>{{SNAPSHOT_ID}}</code>.</p>
-  {{#RESULT}}<p class="{{#OK}}pass{{/OK}}{{#FAILED}}fail{{/FAILED}}">The executor reports <strong>{{STATUS}}</strong>{{#RESTORED}}, restored <code>{{ID}}</code>{{/RESTORED}}, <time datetime="{{AT}}" title="{{AT}} UTC">{{AGO}}</time>.</p>{{/RESULT}}
+  <p class="fail">Requested {{>AT}}: return to <code>{{SNAPSHOT_ID}}</code>.</p>
+  {{#RESULT}}<p class="{{#OK}}pass{{/OK}}{{#FAILED}}fail{{/FAILED}}">The executor reports <strong>{{STATUS}}</strong>{{#RESTORED}}, restored <code>{{ID}}</code>{{/RESTORED}}, {{>AT}}.</p>{{/RESULT}}
   {{#WAITING}}<p class="hint">Waiting for the executor to report how the rollback went.</p>{{/WAITING}}{{/ROLLBACK}}
 </section>{{/CONTRACT}}
 </div>

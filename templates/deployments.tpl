@@ -9,8 +9,8 @@
   <p class="row-head"><span class="badge status-{{STATUS}}">{{STATUS_TEXT}}</span> <span class="hint">{{ID}} · plan {{PLAN}}</span></p>
   <h2><a href="/deployments/{{ID}}">{{NAME}}</a></h2>
   {{>PROGRESS}}
-  <p class="phase-line">{{#PHASE}}Phase <strong>{{ID}}</strong> {{TITLE}}{{/PHASE}}{{#NOT_STARTED}}Not started yet{{/NOT_STARTED}} · started <time datetime="{{STARTED_AT}}" title="{{STARTED_AT}} UTC">{{STARTED_AGO}}</time></p>
-  <p class="gate-line">{{#GATE}}Latest gate <strong>{{PHASE}}</strong>: {{#PROCEEDS}}<span class="pass">proceeds</span>{{/PROCEEDS}}{{#BLOCKED}}<span class="fail">blocked by {{BLOCKERS}}</span>{{/BLOCKED}}, <time datetime="{{AT}}" title="{{AT}} UTC">{{AGO}}</time>{{/GATE}}{{#NO_GATE}}<span class="hint">No gate evaluated yet.</span>{{/NO_GATE}}</p>
+  <p class="phase-line">{{#PHASE}}Phase <strong>{{ID}}</strong> {{TITLE}}{{/PHASE}}{{#NOT_STARTED}}Not started yet{{/NOT_STARTED}} · started {{>STARTED}}</p>
+  <p class="gate-line">{{#GATE}}Latest gate <strong>{{PHASE}}</strong>: {{#PROCEEDS}}<span class="pass">proceeds</span>{{/PROCEEDS}}{{#BLOCKED}}<span class="fail">blocked by {{BLOCKERS}}</span>{{/BLOCKED}}, {{>AT}}{{/GATE}}{{#NO_GATE}}<span class="hint">No gate evaluated yet.</span>{{/NO_GATE}}</p>
   <p><a href="/deployments/{{ID}}/report">Decision report</a></p>
 </li>{{/DEPLOYMENT}}
 </ul>

@@ -8,12 +8,12 @@
 <section class="card" id="facts">
   <dl class="facts">
     <dt>State</dt><dd>{{STATE_TEXT}}</dd>
-    <dt>Last check</dt><dd>{{#LAST_CHECK}}<time datetime="{{AT}}">{{AT}}</time> ({{AGO}} ago) by {{BY}}, {{SOURCE}}: {{STATE}}{{/LAST_CHECK}}{{#NEVER}}<span class="hint">never checked</span>{{/NEVER}}</dd>
-    <dt>Window</dt><dd>{{#WINDOW}}<time datetime="{{STARTS_AT}}">{{STARTS_AT}}</time> to <time datetime="{{ENDS_AT}}">{{ENDS_AT}}</time>: <span class="badge window-{{PHASE}}">{{PHASE_TEXT}}</span>{{#LIFTED}} by {{BY}} at <time datetime="{{AT}}">{{AT}}</time>{{/LIFTED}}{{/WINDOW}}{{#NO_WINDOW}}<span class="hint">none</span>{{/NO_WINDOW}}</dd>
+    <dt>Last check</dt><dd>{{#LAST_CHECK}}{{>AT}} by {{BY}}, {{SOURCE}}: {{STATE}}{{/LAST_CHECK}}{{#NEVER}}<span class="hint">never checked</span>{{/NEVER}}</dd>
+    <dt>Window</dt><dd>{{#WINDOW}}from {{>STARTS}} to {{>ENDS}}: <span class="badge window-{{PHASE}}">{{PHASE_TEXT}}</span>{{#LIFTED}} by {{BY}} {{>AT}}{{/LIFTED}}{{/WINDOW}}{{#NO_WINDOW}}<span class="hint">none</span>{{/NO_WINDOW}}</dd>
     <dt>Root</dt><dd>{{#ROOT}}{{NAME}}{{#CLOSED}} (a closed set: new files are violations){{/CLOSED}}{{/ROOT}}{{#NO_ROOT}}<span class="hint">none: verified by posted reports only</span>{{/NO_ROOT}}</dd>
     {{#INCLUDE}}<dt>Include</dt><dd><code>{{GLOBS}}</code></dd>{{/INCLUDE}}
     <dt>Manifest</dt><dd>{{ARTIFACTS}} artifacts, {{BYTES}} bytes<br><code class="hash">{{DIGEST}}</code></dd>
-    <dt>Created</dt><dd><time datetime="{{CREATED_AT}}">{{CREATED_AT}}</time> by {{CREATED_BY}}</dd>
+    <dt>Created</dt><dd>{{>CREATED}} by {{CREATED_BY}}</dd>
   </dl>
   {{#LIFT}}<form method="post" action="/freezes/{{NAME}}/lift" class="lift">
     <input type="hidden" name="csrf" value="{{CSRF}}">
@@ -25,12 +25,12 @@
   {{#NO_VIOLATIONS}}<p class="hint">None: the last check found every artifact as frozen.</p>{{/NO_VIOLATIONS}}
   <ul class="violations">{{#VIOLATION}}<li class="violation kind-{{KIND}}{{#ACKED}} acked{{/ACKED}}" id="violation-{{ID}}">
     <p class="row-head"><span class="badge kind-{{KIND}}">{{KIND}}</span> <strong class="path">{{PATH}}</strong> <span class="num">#{{ID}}</span></p>
-    <p class="meta">detected <time datetime="{{DETECTED_AT}}">{{DETECTED_AT}}</time></p>
+    <p class="meta">detected {{>DETECTED}}</p>
     <dl class="hashes">
       <dt>expected</dt><dd><code class="hash">{{EXPECTED}}</code>{{#EXPECTED_SIZE}} ({{SIZE}} bytes){{/EXPECTED_SIZE}}</dd>
       <dt>actual</dt><dd><code class="hash">{{ACTUAL}}</code>{{#ACTUAL_SIZE}} ({{SIZE}} bytes){{/ACTUAL_SIZE}}</dd>
     </dl>
-    {{#ACK}}<p class="ack">Acknowledged by <strong>{{BY}}</strong> at <time datetime="{{AT}}">{{AT}}</time>: {{COMMENT}}</p>{{/ACK}}
+    {{#ACK}}<p class="ack">Acknowledged by <strong>{{BY}}</strong> {{>AT}}: {{COMMENT}}</p>{{/ACK}}
     {{#ACK_FORM}}<form method="post" action="/freezes/{{NAME}}/violations/{{ID}}/ack" class="ack-form">
       <input type="hidden" name="csrf" value="{{CSRF}}">
       <label for="ack-{{ID}}">Acknowledge with a comment</label>
@@ -43,7 +43,7 @@
 <section class="card" id="checks" aria-labelledby="checks-title">
   <h2 id="checks-title">Check history</h2>
   {{#NO_CHECKS}}<p class="hint">No check yet. The worker's verify-freezes job checks freezes with a root; guardians post reports.</p>{{/NO_CHECKS}}
-  <ol class="checks">{{#CHECK}}<li class="check state-{{STATE}}"><span class="badge check-{{STATE}}">{{STATE}}</span> <time datetime="{{AT}}">{{AT}}</time> by {{BY}} ({{SOURCE}}) · {{CHECKED}} paths{{#FOUND}} · {{MODIFIED}} modified, {{MISSING}} missing, {{UNEXPECTED}} unexpected{{/FOUND}}{{#OPENED}} · {{COUNT}} new{{/OPENED}}{{#RESTORED}} · {{COUNT}} restored{{/RESTORED}}</li>{{/CHECK}}</ol>
+  <ol class="checks">{{#CHECK}}<li class="check state-{{STATE}}"><span class="badge check-{{STATE}}">{{STATE}}</span> {{>AT}} by {{BY}} ({{SOURCE}}) · {{CHECKED}} paths{{#FOUND}} · {{MODIFIED}} modified, {{MISSING}} missing, {{UNEXPECTED}} unexpected{{/FOUND}}{{#OPENED}} · {{COUNT}} new{{/OPENED}}{{#RESTORED}} · {{COUNT}} restored{{/RESTORED}}</li>{{/CHECK}}</ol>
   {{#MORE_CHECKS}}<p><a href="/freezes/{{NAME}}?checks_cursor={{CURSOR}}#checks">Earlier checks</a></p>{{/MORE_CHECKS}}
 </section>
 <section class="card" id="manifest" aria-labelledby="manifest-title">

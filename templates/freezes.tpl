@@ -6,7 +6,7 @@
     <span class="state-badge state-{{STATE}}">{{STATE}}</span>
     <span class="freeze-text">
       <strong class="name">{{NAME}}</strong>{{#IN_EFFECT}} <span class="badge window-in_effect">window in effect</span>{{/IN_EFFECT}}
-      <span class="meta">{{ARTIFACTS}} artifact{{#ARTIFACTS_PLURAL}}s{{/ARTIFACTS_PLURAL}} · {{#CHECKED}}checked {{AGO}} ago{{/CHECKED}}{{#NEVER}}never checked{{/NEVER}} · window: {{WINDOW}}{{#STANDING}} · <strong class="standing">{{COUNT}} standing violation{{#PLURAL}}s{{/PLURAL}}</strong>{{/STANDING}}</span>
+      <span class="meta">{{ARTIFACTS}} artifact{{#ARTIFACTS_PLURAL}}s{{/ARTIFACTS_PLURAL}} · {{#CHECKED}}checked {{>AT}}{{/CHECKED}}{{#NEVER}}never checked{{/NEVER}} · window: {{WINDOW}}{{#STANDING}} · <strong class="standing">{{COUNT}} standing violation{{#PLURAL}}s{{/PLURAL}}</strong>{{/STANDING}}</span>
     </span>
   </a>
 </li>{{/FREEZE}}</ul>

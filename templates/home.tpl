@@ -3,7 +3,7 @@
 <div class="dash-grid">
 <section class="card" id="pending-summary" data-live aria-labelledby="pending-title">
   {{#WAITING}}<h2 id="pending-title"><a href="/approvals?status=pending">{{COUNT}} waiting for a decision</a></h2>
-  {{#OLDEST}}<p>Oldest: <a href="/approvals/{{ID}}">#{{ID}} {{ACTION_TYPE}} on {{TARGET}}</a>, filed <time datetime="{{AT}}" title="{{AT}}">{{AGO}}</time>.</p>{{/OLDEST}}
+  {{#OLDEST}}<p>Oldest: <a href="/approvals/{{ID}}">#{{ID}} {{ACTION_TYPE}} on {{TARGET}}</a>, filed {{>AT}}.</p>{{/OLDEST}}
   <h3>Expiring soonest</h3>
   {{>LIST}}{{/WAITING}}
   {{#NONE_WAITING}}<h2 id="pending-title">Nothing is waiting for a decision</h2>
@@ -15,7 +15,7 @@
   {{#UNVERIFIED}}<p><span class="badge warn">unverified</span> {{COUNT}} of {{TOTAL}} not verified yet.</p>{{/UNVERIFIED}}
   {{#INTACT}}<p><span class="badge good">intact</span> Every frozen artifact matches its hash ({{TOTAL}}).</p>{{/INTACT}}
   {{#NO_FREEZES}}<p>No freezes yet. <code>gatehouse freeze create</code> pins artifacts by their hashes.</p>{{/NO_FREEZES}}
-  {{#IN_EFFECT}}<p>Window in effect: <a href="/freezes/{{NAME}}">{{NAME}}</a>, ends <time datetime="{{ENDS_AT}}" title="{{ENDS_AT}}">{{ENDS_IN}}</time>.</p>{{/IN_EFFECT}}{{/FREEZES}}
+  {{#IN_EFFECT}}<p>Window in effect: <a href="/freezes/{{NAME}}">{{NAME}}</a>, ends {{>ENDS}}.</p>{{/IN_EFFECT}}{{/FREEZES}}
 </section>
 <section class="card" id="deployments-panel" data-live aria-labelledby="deployments-title">
   <h2 id="deployments-title"><a href="/deployments">Deployments in flight</a></h2>
@@ -24,20 +24,20 @@
     <p class="row-head"><span class="badge status-{{STATUS}}">{{STATUS_TEXT}}</span> <a href="/deployments/{{ID}}"><strong>{{NAME}}</strong></a></p>
     {{>PROGRESS}}
     <p class="phase-line">{{#PHASE}}Phase <strong>{{ID}}</strong> {{TITLE}}{{/PHASE}}{{#NOT_STARTED}}Not started yet{{/NOT_STARTED}}</p>
-    <p class="gate-line">{{#GATE}}Last gate <strong>{{PHASE}}</strong>: {{#PROCEEDS}}<span class="pass">proceeds</span>{{/PROCEEDS}}{{#BLOCKED}}<span class="fail">blocked by {{BLOCKERS}}</span>{{/BLOCKED}}, <time datetime="{{AT}}" title="{{AT}}">{{AGO}}</time>{{/GATE}}{{#NO_GATE}}<span class="hint">No gate evaluated yet.</span>{{/NO_GATE}} · <a href="/deployments/{{ID}}/report">Decision report</a></p>
+    <p class="gate-line">{{#GATE}}Last gate <strong>{{PHASE}}</strong>: {{#PROCEEDS}}<span class="pass">proceeds</span>{{/PROCEEDS}}{{#BLOCKED}}<span class="fail">blocked by {{BLOCKERS}}</span>{{/BLOCKED}}, {{>AT}}{{/GATE}}{{#NO_GATE}}<span class="hint">No gate evaluated yet.</span>{{/NO_GATE}} · <a href="/deployments/{{ID}}/report">Decision report</a></p>
   </li>{{/DEPLOYMENT}}</ul>
 </section>
 <section class="card" id="missions-panel" data-live aria-labelledby="missions-title">
   <h2 id="missions-title"><a href="/missions?status=active">Active missions</a></h2>
   {{#NO_MISSIONS}}<p>No active missions. <a href="/missions">All missions</a></p>{{/NO_MISSIONS}}
-  <ul class="dash-list">{{#MISSION}}<li><a href="/missions/{{ID}}">{{TITLE}}</a> <span class="hint">last activity <time datetime="{{AT}}" title="{{AT}}">{{AGO}}</time></span></li>{{/MISSION}}</ul>
+  <ul class="dash-list">{{#MISSION}}<li><a href="/missions/{{ID}}">{{TITLE}}</a> <span class="hint">last activity {{>AT}}</span></li>{{/MISSION}}</ul>
   {{#MORE_MISSIONS}}<p><a href="/missions?status=active">All active missions</a></p>{{/MORE_MISSIONS}}
 </section>
 </div>
 </div>
 <section class="card" aria-labelledby="trends-title">
   <h2 id="trends-title">Trends</h2>
-  <p class="hint">{{#FRESH}}From the worker's rollups, as of <time datetime="{{AT}}" title="{{AT}}">{{AGO}}</time>.{{/FRESH}}{{#NOT_AGGREGATED}}The worker's aggregate job has not run yet: the charts fill in after its first run.{{/NOT_AGGREGATED}}</p>
+  <p class="hint">{{#FRESH}}From the worker's rollups, as of {{>AT}}.{{/FRESH}}{{#NOT_AGGREGATED}}The worker's aggregate job has not run yet: the charts fill in after its first run.{{/NOT_AGGREGATED}}</p>
   <div class="chart-grid">
     <figure>{{#APPROVALS_CHART}}<figcaption><a href="/approvals">Approvals per day by outcome</a> <span class="hint">(30 days)</span></figcaption>{{>CHART}}{{#EMPTY}}<p class="hint">No request ended in the last 30 days.</p>{{/EMPTY}}{{/APPROVALS_CHART}}</figure>
     <figure>{{#DECISION_CHART}}<figcaption><a href="/approvals?status=approved">Time to decision</a> <span class="hint">(tier 2 and 3, per day)</span></figcaption>{{>CHART}}{{#EMPTY}}<p class="hint">No tier 2 or 3 request was decided in the last 30 days.</p>{{/EMPTY}}{{/DECISION_CHART}}</figure>

@@ -6,8 +6,9 @@
 <title>{{TITLE}} · Gatehouse</title>
 <link rel="stylesheet" href="/static/gatehouse.css">
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<script src="/static/time.js" defer></script>
 </head>
-<body>
+<body data-now="{{NOW_MS}}">
 <header class="site">
   <a class="brand" href="/">Gatehouse</a>
   <nav aria-label="Main">
@@ -20,7 +21,7 @@
     {{#LOGOUT}}<form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="{{CSRF}}"><button type="submit" class="link">Sign out</button></form>{{/LOGOUT}}
   </div>{{/SIGNED_IN}}
 </header>
-{{#FREEZE_BANNER}}<div class="freeze-banner" role="status"><strong>Freeze in effect:</strong> {{#FREEZE}}<a href="/freezes/{{NAME}}">{{NAME}}</a> until <time datetime="{{ENDS_AT}}">{{ENDS_AT}}</time>{{#FREEZE_separator}}, {{/FREEZE_separator}}{{/FREEZE}}{{#MORE}} and {{COUNT}} more{{/MORE}}. Tier 2 and 3 approvals also need an executive's break-glass vote.</div>{{/FREEZE_BANNER}}
+{{#FREEZE_BANNER}}<div class="freeze-banner" role="status"><strong>Freeze in effect:</strong> {{#FREEZE}}<a href="/freezes/{{NAME}}">{{NAME}}</a> (ends {{>ENDS}}){{#FREEZE_separator}}, {{/FREEZE_separator}}{{/FREEZE}}{{#MORE}} and {{COUNT}} more{{/MORE}}. Tier 2 and 3 approvals also need an executive's break-glass vote.</div>{{/FREEZE_BANNER}}
 <main id="main">
 {{>CONTENT}}
 </main>

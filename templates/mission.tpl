@@ -1,13 +1,13 @@
 {{%AUTOESCAPE context="HTML"}}<p><a href="/missions">All missions</a></p>
 <h1>{{TITLE}}</h1>
-<p class="meta"><span class="badge status-{{STATUS}}">{{STATUS}}</span> opened <time datetime="{{OPENED_AT}}">{{OPENED_AT}}</time>{{#CLOSED}} · closed <time datetime="{{CLOSED_AT}}">{{CLOSED_AT}}</time>{{/CLOSED}} · {{EVENTS}} events</p>
+<p class="meta"><span class="badge status-{{STATUS}}">{{STATUS}}</span> opened {{>OPENED}}{{#CLOSED}} · closed {{>AT}}{{/CLOSED}} · {{EVENTS}} events</p>
 {{#SUMMARY}}<p class="card">{{TEXT}}</p>{{/SUMMARY}}
 {{#MESSAGE}}<p class="message bad" role="alert">{{TEXT}}</p>{{/MESSAGE}}
 <ol class="timeline" data-stream="/missions/{{ID}}/stream" data-last="{{LAST_SEQ}}">
-{{#EVENT}}<li class="event family-{{FAMILY}}" id="event-{{SEQ}}">
-  <div class="line"><time datetime="{{OCCURRED_AT}}">{{OCCURRED_AT}}</time> <strong>{{TYPE}}</strong></div>
+{{#EVENT}}<li class="event family-{{FAMILY}}{{#OWN}} own{{/OWN}}" id="event-{{SEQ}}">
+  <div class="line">{{>AT}} <strong>{{TYPE}}</strong></div>
+  {{#LINKED}}<p class="summary"><a href="{{LINK}}">{{SUMMARY}}</a></p>{{/LINKED}}{{#UNLINKED}}<p class="summary">{{SUMMARY}}</p>{{/UNLINKED}}
   <div class="meta">from {{SOURCE}}{{#CORR}} · correlation {{CORRELATION_ID}}{{/CORR}}</div>
-  {{#HAS_SUMMARY}}<p>{{SUMMARY}}</p>{{/HAS_SUMMARY}}
   <details><summary>Payload</summary><pre>{{PAYLOAD:pre_escape}}</pre></details>
 </li>{{/EVENT}}
 </ol>

@@ -7,7 +7,7 @@
 {{#MISSION}}<li class="card mission status-{{STATUS}}">
   <a href="/missions/{{ID}}"><strong>{{TITLE}}</strong></a>
   <span class="badge status-{{STATUS}}">{{STATUS}}</span>
-  <div class="meta">{{EVENTS}} events · last activity <time datetime="{{UPDATED_AT}}">{{UPDATED_AT}}</time></div>
+  <div class="meta">{{EVENTS}} events · last activity {{>UPDATED}}</div>
 </li>{{/MISSION}}
 </ul>
 {{#MORE}}<p><a href="/missions?cursor={{CURSOR}}{{#HAS_STATUS}}&amp;status={{STATUS}}{{/HAS_STATUS}}">Older missions</a></p>{{/MORE}}

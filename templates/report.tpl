@@ -1,10 +1,10 @@
 {{%AUTOESCAPE context="HTML"}}<article class="report" id="report">
 <header class="report-head">
-  <p class="kicker">Executive decision report · <a class="no-print" href="/deployments/{{ID}}">{{ID}}</a><span class="print-only">{{ID}}</span> · generated <time datetime="{{GENERATED_AT}}" title="{{GENERATED_AT}} UTC">{{GENERATED_AT_SHORT}}</time></p>
+  <p class="kicker">Executive decision report · <a class="no-print" href="/deployments/{{ID}}">{{ID}}</a><span class="print-only">{{ID}}</span> · generated {{>GENERATED}}</p>
   <h1>{{NAME}}</h1>
   <dl class="summary">
     <div><dt>Plan</dt><dd>{{PLAN}} r{{PLAN_REVISION}}{{#VERSION}} · {{TEXT}}{{/VERSION}}</dd></div>
-    <div><dt>Started</dt><dd><time datetime="{{STARTED_AT}}" title="{{STARTED_AT}} UTC">{{STARTED_AT_SHORT}}</time></dd></div>
+    <div><dt>Started</dt><dd>{{>STARTED}}</dd></div>
     <div><dt>Elapsed</dt><dd>{{ELAPSED}}</dd></div>
     <div><dt>Phase</dt><dd>{{#PHASE}}{{ID}} {{TITLE}}{{/PHASE}}{{#NO_PHASE}}not started{{/NO_PHASE}}</dd></div>
     <div><dt>Status</dt><dd><span class="badge status-{{STATUS}}">{{STATUS_TEXT}}</span></dd></div>
@@ -31,12 +31,12 @@
 <section class="gates" aria-labelledby="gates-title">
   <h2 id="gates-title">Gate history</h2>
   {{#NO_GATES}}<p class="hint">No gate evaluated yet.</p>{{/NO_GATES}}
-  <ol class="compact">{{#GATE}}<li class="{{#PROCEEDS}}pass{{/PROCEEDS}}{{#BLOCKED}}fail{{/BLOCKED}}"><time datetime="{{AT}}" title="{{AT}} UTC">{{AT_SHORT}}</time> <strong>{{PHASE}}</strong> {{#PROCEEDS}}proceeds{{/PROCEEDS}}{{#BLOCKED}}blocked by {{BLOCKERS}}{{/BLOCKED}} <span class="hint">({{MET}}/{{TOTAL}}, {{BY}})</span></li>{{/GATE}}</ol>
+  <ol class="compact">{{#GATE}}<li class="{{#PROCEEDS}}pass{{/PROCEEDS}}{{#BLOCKED}}fail{{/BLOCKED}}">{{>AT}} <strong>{{PHASE}}</strong> {{#PROCEEDS}}proceeds{{/PROCEEDS}}{{#BLOCKED}}blocked by {{BLOCKERS}}{{/BLOCKED}} <span class="hint">({{MET}}/{{TOTAL}}, {{BY}})</span></li>{{/GATE}}</ol>
   {{#EARLIER}}<p class="hint">and {{COUNT}} earlier evaluations (the JSON report lists the last 200).</p>{{/EARLIER}}
 </section>
 <section class="triggers" aria-labelledby="triggers-title">
   <h2 id="triggers-title">Rollback triggers</h2>
-  {{#FIRED}}<p class="fail"><strong>{{NAME}}</strong> fired <time datetime="{{AT}}" title="{{AT}} UTC">{{AT_SHORT}}</time>: {{ACTION}} (latest {{VALUE}})</p>{{/FIRED}}
+  {{#FIRED}}<p class="fail"><strong>{{NAME}}</strong> fired {{>AT}}: {{ACTION}} (latest {{VALUE}})</p>{{/FIRED}}
   {{#NONE_FIRED}}<p class="pass">None fired.</p>{{/NONE_FIRED}}
   <ul class="compact">{{#TRIGGER}}<li><code>{{METRIC}} {{BOUND}}</code> for {{FOR}} s → {{ACTION}}</li>{{/TRIGGER}}</ul>
 </section>
@@ -55,7 +55,7 @@
 </div>
 <section class="signoff" aria-labelledby="signoff-title">
   <h2 id="signoff-title">Sign-off</h2>
-  {{#SIGNED}}<p class="signed signed-{{DECISION}}"><strong>{{DECISION}}</strong> by {{WHO}} ({{BY}}), <time datetime="{{AT}}" title="{{AT}} UTC">{{AT_SHORT}}</time>{{#OVERRIDE}} — <strong>overriding a {{RECOMMENDATION}} recommendation</strong>{{/OVERRIDE}}{{#COMMENT}}: “{{TEXT}}”{{/COMMENT}}</p>{{/SIGNED}}
+  {{#SIGNED}}<p class="signed signed-{{DECISION}}"><strong>{{DECISION}}</strong> by {{WHO}} ({{BY}}), {{>AT}}{{#OVERRIDE}} — <strong>overriding a {{RECOMMENDATION}} recommendation</strong>{{/OVERRIDE}}{{#COMMENT}}: “{{TEXT}}”{{/COMMENT}}</p>{{/SIGNED}}
   {{#UNSIGNED}}<p class="hint">Not signed off yet.</p><p class="print-only signature">Decision: APPROVE / HOLD / REJECT &nbsp; Name: ______________________ &nbsp; Date: ____________</p>{{/UNSIGNED}}
   {{#MESSAGE}}<p class="message {{KIND}}" role="alert">{{TEXT}}</p>{{/MESSAGE}}
   {{#FORM}}<form method="post" action="/deployments/{{ID}}/signoff" class="signoff-form no-print">

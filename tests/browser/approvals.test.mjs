@@ -109,7 +109,8 @@ test('a new tier-2 request shows up live on the list; the approver approves it',
   assert.equal(await text(list, `#approval-${a.id} .row-head`), `Tier 2 pending #${a.id}`);
   assert.equal(await text(list, `#approval-${a.id} .action`), 'restart_service');
   assert.equal(await text(list, `#approval-${a.id} .target`), a.target);
-  assert.match(await text(list, `#approval-${a.id} .meta`), /^by alice · waiting .* · mission mission-789$/);
+  assert.match(await text(list, `#approval-${a.id} .meta`), /^by alice · filed (just now|\d+ min ago) · expires in 23 h 5\d min · mission mission-789$/);
+  assert.equal(await list.locator(`#approval-${a.id} .meta time`).count(), 2);
 
   // Open it in a second tab; the list stays open and follows the decision.
   assert.equal(await row.locator('a').getAttribute('href'), `/approvals/${a.id}`);

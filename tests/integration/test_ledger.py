@@ -186,9 +186,11 @@ def test_ledger_page_shows_integrity_filters_and_escapes(lstack):
     assert "chain intact" in page.text
     assert "<script>alert(1)" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
-    assert page.text.index('"subject">user:mallory') < page.text.index('"subject">user:alice')
+    # Newest first; each subject links to its own history in the ledger.
+    assert page.text.index('href="/ledger?subject=user%3Amallory">user:mallory</a>') < \
+        page.text.index('href="/ledger?subject=user%3Aalice">user:alice</a>')
     only = lstack.get("/ledger?kind=source.added", headers=cookie)
-    assert '"subject">source:sentinel' in only.text and '"subject">user:alice' not in only.text
+    assert '>source:sentinel</a>' in only.text and '>user:alice</a>' not in only.text
     assert lstack.get("/ledger?before=zero", headers=cookie).status == 400
     # Spoil mallory's entry: the newest, so on the first page.
     seq, actor = sql(lstack, "SELECT seq, actor FROM ledger WHERE subject = 'user:mallory'").split("|")

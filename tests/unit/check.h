@@ -61,6 +61,7 @@ extern const struct unit_test crypto_tests[];
 extern const struct unit_test db_tests[];
 extern const struct unit_test deployment_tests[];
 extern const struct unit_test echo_tests[];
+extern const struct unit_test event_summary_tests[];
 extern const struct unit_test freeze_tests[];
 extern const struct unit_test group_commit_tests[];
 extern const struct unit_test http_tests[];

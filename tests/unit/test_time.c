@@ -67,7 +67,57 @@ static void round_trips(void)
     }
 }
 
+/*
+ * Relative times as every page words them. tests/browser/times.test.mjs
+ * holds the same table for static/time.js, which words them in the browser:
+ * change both together.
+ */
+static void relative_times_read_like_people_say_them(void)
+{
+    static const struct {
+        int64_t delta_ms; /* now - then */
+        const char *text;
+    } cases[] = {
+        {0, "just now"},
+        {59999, "just now"},
+        {-59999, "just now"},
+        {60000, "1 min ago"},
+        {12 * 60000 + 59999, "12 min ago"},
+        {3600000, "1 h ago"},
+        {3 * 3600000 + 20 * 60000, "3 h 20 min ago"},
+        {86400000, "1 d ago"},
+        {2 * 86400000LL + 3 * 3600000, "2 d 3 h ago"},
+        {-5 * 60000, "in 5 min"},
+        {-(3 * 3600000 + 20 * 60000), "in 3 h 20 min"},
+        {-30 * 86400000LL, "in 30 d"},
+    };
+    char out[TIME_AGO_LEN];
+    const int64_t now = 1795341600123LL;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        time_format_ago(now - cases[i].delta_ms, now, out);
+        CHECK_STR(out, cases[i].text);
+    }
+}
+
+/* Exact times for people: readable, never RFC 3339's machine form. */
+static void exact_times_read_like_people_say_them(void)
+{
+    char out[TIME_HUMAN_LEN];
+
+    time_format_human(1795341600123LL, 1, out);
+    CHECK_STR(out, "22 Nov 2026 10:00:00 UTC");
+    time_format_human(1795341600123LL, 0, out);
+    CHECK_STR(out, "22 Nov 2026 10:00 UTC");
+    time_format_human(951782399999LL, 1, out); /* the second before a leap day */
+    CHECK_STR(out, "28 Feb 2000 23:59:59 UTC");
+    time_format_human(-1, 1, out);
+    CHECK_STR(out, "31 Dec 1969 23:59:59 UTC");
+}
+
 const struct unit_test time_tests[] = {
+    {"time: relative times for people", relative_times_read_like_people_say_them},
+    {"time: exact times for people", exact_times_read_like_people_say_them},
     {"time: format with milliseconds", formats_with_milliseconds},
     {"time: parse zones and fractions", parses_zones_and_fractions},
     {"time: refuse non-times", refuses_what_is_not_a_time},

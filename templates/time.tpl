@@ -1,0 +1,1 @@
+{{%AUTOESCAPE context="HTML"}}<time datetime="{{DATETIME}}" title="{{EXACT}}"{{#RELATIVE}} data-relative{{/RELATIVE}}>{{TEXT}}</time>
