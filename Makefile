@@ -3,6 +3,7 @@
 #   make            build the three programs (warnings are errors)
 #   make run        the real thing on 127.0.0.1:$(PORT) with its state under $(VAR)
 #   make test       every test suite; `make test SAN=1` under ASan + UBSan
+#   make rehearsal  the 72-hour rollout playbook against a fresh instance, in seconds (tests/rehearsal)
 #   make bench      wrk through nginx: the app against a static file, same run
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make format     clang-format in place; `make format-check` only checks
@@ -54,7 +55,7 @@ UNIT_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/*.c))
 
 PROGRAMS = cgi-bin/gatehouse.fcgi bin/gatehouse-worker bin/gatehouse
 
-.PHONY: all deps run test unit bench install clean format format-check check-templates FORCE
+.PHONY: all deps run test unit rehearsal bench install clean format format-check check-templates FORCE
 all: check-templates $(PROGRAMS)
 
 # Recompile when the flags change; relink the programs when the mode changes
@@ -119,6 +120,11 @@ run: deps
 
 unit: all $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
+
+# A fresh instance of its own under build/rehearsal (REHEARSAL_DIR=...), every scenario, the reports kept.
+rehearsal: deps
+	@$(SUBMAKE) all
+	@tests/rehearsal/run
 
 # The bench program is built too, so that a change of core/ cannot leave it behind.
 test: deps
