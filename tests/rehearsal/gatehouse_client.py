@@ -129,8 +129,12 @@ class Clock:
     def at(self, hours=0, minutes=0, seconds=0):
         return self.T + timedelta(hours=hours, minutes=minutes, seconds=seconds)
 
-    def label(self, t=None):
-        s = int(((t or utcnow()) - self.T).total_seconds())
+    def now(self):
+        """The scenario's "now", where its live steps belong (they take seconds)."""
+        return self.label(self.real_start)
+
+    def label(self, t):
+        s = int((t - self.T).total_seconds())
         sign = "-" if s < 0 else "+"
         s = abs(s)
         h, m, sec = s // 3600, s % 3600 // 60, s % 60
@@ -258,6 +262,7 @@ class Table:
     def __init__(self, title):
         self.title = title
         self.rows = []
+        self.note = ""  # when the live steps happened, printed under the table
 
     def add(self, **row):
         self.rows.append(tuple(str(row.get(c, "") or "—") for c in COLUMNS))
@@ -268,6 +273,8 @@ class Table:
         line = lambda cells: "| " + " | ".join(v.ljust(w) for v, w in zip(cells, widths)) + " |"
         out = [self.title, line(COLUMNS), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
         out += [line(r) for r in self.rows]
+        if self.note:
+            out.append(self.note)
         return "\n".join(out)
 
 
