@@ -149,7 +149,8 @@ format-check:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/templates \
-		$(DESTDIR)$(DATADIR)/static $(DESTDIR)$(DATADIR)/conf $(DESTDIR)$(DATADIR)/conf/plans
+		$(DESTDIR)$(DATADIR)/static $(DESTDIR)$(DATADIR)/conf $(DESTDIR)$(DATADIR)/conf/plans \
+		$(DESTDIR)$(DATADIR)/conf/prometheus
 	install -m 0755 cgi-bin/gatehouse.fcgi $(DESTDIR)$(LIBEXECDIR)/gatehouse.fcgi
 	install -m 0755 bin/gatehouse-worker bin/gatehouse $(DESTDIR)$(BINDIR)/
 	install -m 0644 templates/*.tpl $(DESTDIR)$(DATADIR)/templates/
@@ -158,8 +159,9 @@ install: all
 	install -m 0644 conf/nginx/fastcgi_gatehouse conf/nginx/gatehouse.conf conf/crontab \
 		conf/systemd/*.service conf/systemd/*.timer $(DESTDIR)$(DATADIR)/conf/
 	install -m 0644 conf/plans/*.json $(DESTDIR)$(DATADIR)/conf/plans/
+	install -m 0644 conf/prometheus/*.yml $(DESTDIR)$(DATADIR)/conf/prometheus/
 	install -m 0644 docs/openapi.json $(DESTDIR)$(DATADIR)/openapi.json
-	@echo "installed under $(DESTDIR)$(PREFIX); see README.md, 'Operating it', for nginx, systemd and cron"
+	@echo "installed under $(DESTDIR)$(PREFIX); see README.md, 'Operating it', for nginx, systemd, cron and Prometheus"
 
 clean:
 	rm -rf build bin cgi-bin/gatehouse.fcgi tests/artifacts
