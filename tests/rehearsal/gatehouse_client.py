@@ -87,12 +87,12 @@ class Gatehouse:
     def get(self, path, token):
         return self.call("GET", path, token=token)
 
-    def pages(self, path, token):
-        """Every item of a paged list."""
-        items, cursor = [], None
+    def pages(self, path, token, cursor=None):
+        """Every item of a paged list (after cursor, when given)."""
+        items = []
         while True:
             sep = "&" if "?" in path else "?"
-            url = path + sep + "limit=200" + ("&cursor=" + urllib.parse.quote(cursor) if cursor else "")
+            url = path + sep + "limit=200" + ("&cursor=" + urllib.parse.quote(str(cursor)) if cursor else "")
             got, _, raw = self.raw("GET", url, token=token)
             expect(got == 200, "GET %s answered %d" % (url, got), raw[:300])
             doc = json.loads(raw)
