@@ -3,6 +3,7 @@
 #   make            build the three programs (warnings are errors)
 #   make run        the real thing on 127.0.0.1:$(PORT) with its state under $(VAR)
 #   make test       every test suite; `make test SAN=1` under ASan + UBSan
+#   make rehearsal  the 72-hour rollout playbook against a fresh instance, in seconds (tests/rehearsal)
 #   make bench      wrk through nginx: the app against a static file, same run
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make format     clang-format in place; `make format-check` only checks
@@ -54,7 +55,7 @@ UNIT_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/*.c))
 
 PROGRAMS = cgi-bin/gatehouse.fcgi bin/gatehouse-worker bin/gatehouse
 
-.PHONY: all deps run test unit bench install clean format format-check check-templates FORCE
+.PHONY: all deps run test unit rehearsal bench install clean format format-check check-templates FORCE
 all: check-templates $(PROGRAMS)
 
 # Recompile when the flags change; relink the programs when the mode changes
@@ -120,6 +121,11 @@ run: deps
 unit: all $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
+# A fresh instance of its own under build/rehearsal (REHEARSAL_DIR=...), every scenario, the reports kept.
+rehearsal: deps
+	@$(SUBMAKE) all
+	@tests/rehearsal/run
+
 # The bench program is built too, so that a change of core/ cannot leave it behind.
 test: deps
 	@$(SUBMAKE) all $(BUILD)/unit-tests $(BUILD)/ledger-bench
@@ -143,7 +149,8 @@ format-check:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/templates \
-		$(DESTDIR)$(DATADIR)/static $(DESTDIR)$(DATADIR)/conf $(DESTDIR)$(DATADIR)/conf/plans
+		$(DESTDIR)$(DATADIR)/static $(DESTDIR)$(DATADIR)/conf $(DESTDIR)$(DATADIR)/conf/plans \
+		$(DESTDIR)$(DATADIR)/conf/prometheus
 	install -m 0755 cgi-bin/gatehouse.fcgi $(DESTDIR)$(LIBEXECDIR)/gatehouse.fcgi
 	install -m 0755 bin/gatehouse-worker bin/gatehouse $(DESTDIR)$(BINDIR)/
 	install -m 0644 templates/*.tpl $(DESTDIR)$(DATADIR)/templates/
@@ -152,8 +159,9 @@ install: all
 	install -m 0644 conf/nginx/fastcgi_gatehouse conf/nginx/gatehouse.conf conf/crontab \
 		conf/systemd/*.service conf/systemd/*.timer $(DESTDIR)$(DATADIR)/conf/
 	install -m 0644 conf/plans/*.json $(DESTDIR)$(DATADIR)/conf/plans/
+	install -m 0644 conf/prometheus/*.yml $(DESTDIR)$(DATADIR)/conf/prometheus/
 	install -m 0644 docs/openapi.json $(DESTDIR)$(DATADIR)/openapi.json
-	@echo "installed under $(DESTDIR)$(PREFIX); see README.md, 'Operating it', for nginx, systemd and cron"
+	@echo "installed under $(DESTDIR)$(PREFIX); see README.md, 'Operating it', for nginx, systemd, cron and Prometheus"
 
 clean:
 	rm -rf build bin cgi-bin/gatehouse.fcgi tests/artifacts

@@ -22,7 +22,8 @@ def test_make_install_places_everything_and_the_installed_programs_run():
                  "share/gatehouse/templates/layout.tpl", "share/gatehouse/static/gatehouse.css",
                  "share/gatehouse/conf/gatehouse.conf.sample",
                  "share/gatehouse/conf/fastcgi_gatehouse", "share/gatehouse/conf/gatehouse.service",
-                 "share/gatehouse/conf/plans/t4-72h.json"]:
+                 "share/gatehouse/conf/plans/t4-72h.json", "share/gatehouse/conf/prometheus/gatehouse-rules.yml",
+                 "share/gatehouse/conf/prometheus/prometheus.yml"]:
         assert os.path.exists(os.path.join(root, path)), path
     v = subprocess.run([root + "/bin/gatehouse", "--version"], capture_output=True, text=True)
     assert v.returncode == 0 and v.stdout.startswith("gatehouse ")
