@@ -41,7 +41,12 @@ static void send_one(CURL *curl, const struct job_ctx *ctx, const struct deliver
     struct curl_header *retry;
     long code = 0;
     CURLcode rc;
-    int64_t now_s = ctx->now_ms / 1000;
+    /*
+     * The signature's timestamp is the wall clock's, never --now: receivers
+     * refuse one more than five minutes off, so a replay at a past time
+     * would otherwise send deliveries every receiver must reject.
+     */
+    int64_t now_s = time_now_ms() / 1000;
 
     a->status_code = 0;
     a->error = NULL;
