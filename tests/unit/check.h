@@ -66,6 +66,7 @@ extern const struct unit_test http_tests[];
 extern const struct unit_test identity_tests[];
 extern const struct unit_test json_tests[];
 extern const struct unit_test ledger_tests[];
+extern const struct unit_test prom_tests[];
 extern const struct unit_test router_tests[];
 extern const struct unit_test time_tests[];
 extern const struct unit_test tpl_tests[];
