@@ -12,13 +12,15 @@
 #include "../core/config.h"
 #include "../core/db.h"
 #include "../core/http.h"
+#include "../core/reqstats.h"
 #include "../core/router.h"
 #include "../core/tpl.h"
 #include "../core/users.h"
 
 /* Read-only after start-up; shared by all threads of a process. */
 struct app {
-    struct config cfg; /* the loaded configuration */
+    struct config cfg;        /* the loaded configuration */
+    struct reqstats reqstats; /* request counters, shared by every process (metrics.c) */
 };
 
 /* What one request thread owns, reused from request to request. */
@@ -52,6 +54,16 @@ void dispatch(const struct app *app, struct thread_state *t, char **envp, const 
 
 void thread_state_init(struct thread_state *t);
 void thread_state_free(struct thread_state *t);
+
+/*
+ * Map the request counters before any process is forked, so that every
+ * process of gatehouse.fcgi counts into the same table (metrics.c).
+ * 0, or -1 (logged) when the mapping fails.
+ */
+int metrics_init(struct app *app);
+/* Count one answered request: route (NULL when none matched), method, status, duration. */
+void metrics_count(const struct app *app, const struct route *route, const char *method, int status,
+                   int64_t duration_ns);
 
 /* Serve one CGI request from the environment and stdin (cgi.c). */
 int cgi_serve_once(const struct app *app);

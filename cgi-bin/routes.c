@@ -9,6 +9,7 @@ const struct route routes[] = {
     /* method  pattern                handler       flags */
     {"GET", "/healthz", api_healthz, R_JSON | R_PUBLIC},
     {"GET", "/readyz", api_readyz, R_JSON | R_PUBLIC},
+    {"GET", "/metrics", api_metrics, R_PUBLIC}, /* nginx lets loopback in only */
     {"GET", "/api/v1/openapi.json", api_openapi, R_JSON | R_PUBLIC},
     {"GET", "/login", page_login, R_PUBLIC},
     {"POST", "/login", page_login_submit, R_PUBLIC},

@@ -28,6 +28,8 @@ extern const size_t nroutes;
 /* health.c */
 void api_healthz(struct request_ctx *ctx);
 void api_readyz(struct request_ctx *ctx);
+/* metrics.c */
+void api_metrics(struct request_ctx *ctx);
 /* openapi.c */
 void api_openapi(struct request_ctx *ctx);
 /* home.c */
