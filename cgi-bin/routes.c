@@ -94,6 +94,8 @@ const struct route routes[] = {
     {"POST", "/freezes/{name}/violations/{vid}/ack", page_freeze_ack, R_ROLE(ROLE_ADMIN)},
     {"POST", "/freezes/{name}/lift", page_freeze_lift, R_ROLE(ROLE_ADMIN)},
     {"GET", "/ledger", page_ledger, 0},
+    {"GET", "/api/v1/worker/jobs", api_worker_jobs, R_JSON},
+    {"GET", "/status", page_status, 0},
     {"GET", "/", page_home, 0},
 };
 

@@ -120,6 +120,9 @@ void page_freezes(struct request_ctx *ctx);
 void page_freeze(struct request_ctx *ctx);
 void page_freeze_ack(struct request_ctx *ctx);
 void page_freeze_lift(struct request_ctx *ctx);
+/* status.c */
+void api_worker_jobs(struct request_ctx *ctx);
+void page_status(struct request_ctx *ctx);
 /* users.c */
 void api_users_list(struct request_ctx *ctx);
 
