@@ -12,6 +12,7 @@
 #include "../core/config.h"
 #include "../core/db.h"
 #include "../core/http.h"
+#include "../core/json.h"
 #include "../core/reqstats.h"
 #include "../core/router.h"
 #include "../core/tpl.h"
@@ -64,6 +65,14 @@ int metrics_init(struct app *app);
 /* Count one answered request: route (NULL when none matched), method, status, duration. */
 void metrics_count(const struct app *app, const struct route *route, const char *method, int status,
                    int64_t duration_ns);
+
+/*
+ * The checks of /readyz (health.c): the database opens, its schema is
+ * current, the signing key loads. Adds a problem per failed check to
+ * problems (field = the check) and, when checks is given, "ok" under each
+ * passed one. Returns the number of problems.
+ */
+int app_readiness(const struct app *app, struct field_errors *problems, json_t *checks);
 
 /* Serve one CGI request from the environment and stdin (cgi.c). */
 int cgi_serve_once(const struct app *app);

@@ -12,6 +12,10 @@
 #include <string.h>
 
 #include "../core/alloc.h"
+#include "../core/approvals.h"
+#include "../core/freezes.h"
+#include "../core/jobruns.h"
+#include "../core/ledger.h"
 #include "../core/log.h"
 #include "../core/prom.h"
 #include "../core/timeutil.h"
@@ -79,6 +83,113 @@ static int write_build_info(struct scrape *s, struct buf *out, struct gh_error *
     return 0;
 }
 
+/* gatehouse_ready: what /readyz would answer, 1 or 0. */
+static int write_ready(struct scrape *s, struct buf *out, struct gh_error *err)
+{
+    struct field_errors problems = FIELD_ERRORS_INIT;
+    int ready = app_readiness(s->ctx->app, &problems, NULL) == 0;
+
+    (void)err;
+    field_errors_free(&problems);
+    prom_family(out, "gatehouse_ready", PROM_GAUGE,
+                "1 when /readyz would answer 200 (database, schema and signing key), else 0.");
+    prom_sample_int(out, "gatehouse_ready", NULL, ready);
+    return 0;
+}
+
+static int write_approvals(struct scrape *s, struct buf *out, struct gh_error *err)
+{
+    static const char *const tiers[] = {"1", "2", "3"};
+    struct approval_gauges g;
+
+    if (approval_gauges_read(s->db, &g, err) != 0)
+        return -1;
+    prom_family(out, "gatehouse_approvals", PROM_GAUGE, "Approval requests in each status.");
+    for (int i = 0; i < APPROVAL_STATUSES; i++) {
+        const char *labels[] = {"status", approval_status_names[i], NULL};
+        prom_sample_int(out, "gatehouse_approvals", labels, g.by_status[i]);
+    }
+    prom_family(out, "gatehouse_approval_oldest_pending_seconds", PROM_GAUGE,
+                "How long the oldest pending request of each tier has waited; 0 when none "
+                "waits.");
+    for (int t = 0; t < 3; t++) {
+        const char *labels[] = {"tier", tiers[t], NULL};
+        int64_t waited = g.oldest_pending_ms[t] ? s->now_ms - g.oldest_pending_ms[t] : 0;
+        prom_sample(out, "gatehouse_approval_oldest_pending_seconds", labels,
+                    waited > 0 ? (double)waited / 1000 : 0);
+    }
+    return 0;
+}
+
+static int write_freezes(struct scrape *s, struct buf *out, struct gh_error *err)
+{
+    json_t *summary = freeze_summary(s->db, s->now_ms, err);
+
+    if (summary == NULL)
+        return -1;
+    prom_family(out, "gatehouse_freeze_violations_open", PROM_GAUGE,
+                "Freeze violations standing (not restored or superseded), acknowledged or not.");
+    prom_sample_int(out, "gatehouse_freeze_violations_open", NULL,
+                    json_integer_value(json_object_get(summary, "open_violations")));
+    json_decref(summary);
+    return 0;
+}
+
+static int write_ledger(struct scrape *s, struct buf *out, struct gh_error *err)
+{
+    const struct job_schedule *verify = job_schedule_find("verify-ledger");
+    struct job_status st;
+    int64_t head;
+
+    if (ledger_head_seq(s->db, &head, err) != 0 ||
+        job_status_read(s->db, verify, &s->ctx->app->cfg, s->now_ms, &st, err) != 0)
+        return -1;
+    prom_family(out, "gatehouse_ledger_entries", PROM_GAUGE,
+                "The ledger's head seq: its number of entries while the chain is intact.");
+    prom_sample_int(out, "gatehouse_ledger_entries", NULL, head);
+    /* Absent until verify-ledger has finished a run: nothing is known before. */
+    if (st.last_outcome >= 0) {
+        prom_family(out, "gatehouse_ledger_chain_ok", PROM_GAUGE,
+                    "1 when the last verify-ledger run found the chain intact, 0 when it failed.");
+        prom_sample_int(out, "gatehouse_ledger_chain_ok", NULL, st.last_outcome);
+    }
+    job_status_free(&st);
+    return 0;
+}
+
+/* gatehouse_worker_job_*: each scheduled job's last success and whether it is stale. */
+static int write_jobs(struct scrape *s, struct buf *out, struct gh_error *err)
+{
+    struct job_status st[64];
+    size_t n = 0;
+    int rc = 0;
+
+    for (; n < njob_schedule && n < sizeof(st) / sizeof(st[0]); n++)
+        if ((rc = job_status_read(s->db, &job_schedule[n], &s->ctx->app->cfg, s->now_ms, &st[n],
+                                  err)) != 0)
+            break;
+    if (rc == 0) {
+        prom_family(out, "gatehouse_worker_job_last_success_timestamp_seconds", PROM_GAUGE,
+                    "When each worker job last finished a run successfully (Unix time); 0 when "
+                    "it never has.");
+        for (size_t i = 0; i < n; i++) {
+            const char *labels[] = {"job", st[i].name, NULL};
+            prom_sample(out, "gatehouse_worker_job_last_success_timestamp_seconds", labels,
+                        (double)st[i].last_success_ms / 1000);
+        }
+        prom_family(out, "gatehouse_worker_job_stale", PROM_GAUGE,
+                    "1 when the job has not finished a run successfully within three of its "
+                    "periods (every-run jobs: a minute), else 0.");
+        for (size_t i = 0; i < n; i++) {
+            const char *labels[] = {"job", st[i].name, NULL};
+            prom_sample_int(out, "gatehouse_worker_job_stale", labels, st[i].stale);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        job_status_free(&st[i]);
+    return rc;
+}
+
 /*
  * The families, in the order they are written. A writer appends to out
  * and returns 0, or -1 with err filled: its family is then left out of
@@ -90,8 +201,16 @@ struct family_writer {
     int needs_db; /* reads the database */
 };
 
+/* clang-format off */
 static const struct family_writer writers[] = {
-    {"http requests", write_http, 0}, {"build info", write_build_info, 0},
+    /* what              writer            reads the database */
+    {"http requests",    write_http,       0},
+    {"build info",       write_build_info, 0},
+    {"readiness",        write_ready,      0},
+    {"approvals",        write_approvals,  1},
+    {"freezes",          write_freezes,    1},
+    {"ledger",           write_ledger,     1},
+    {"worker jobs",      write_jobs,       1},
     /*
      * The counters derived from records, from the aggregation rollups
      * (issue 14, items 1 and 2), go here, one writer each:
@@ -104,6 +223,7 @@ static const struct family_writer writers[] = {
      *   gatehouse_rollbacks_requested_total{action_type}
      */
 };
+/* clang-format on */
 
 /*
  * GET /metrics — public; nginx lets only loopback in (conf/nginx).

@@ -1061,3 +1061,38 @@ int approvals_pending_count(struct db *db, const struct approval_filter *f, int6
     }
     return 0;
 }
+
+const char *const approval_status_names[APPROVAL_STATUSES] = {"pending", "approved", "denied",
+                                                              "expired", "cancelled"};
+
+int approval_gauges_read(struct db *db, struct approval_gauges *g, struct gh_error *err)
+{
+    /* Both walk the (status, id) index: the whole of it, and the pending part. */
+    static const char status_sql[] = "SELECT status, count(*) FROM approvals GROUP BY status";
+    static const char oldest_sql[] = "SELECT tier, min(created_at) FROM approvals"
+                                     " WHERE status = 'pending' GROUP BY tier";
+    sqlite3_stmt *st;
+    int rc;
+
+    memset(g, 0, sizeof(*g));
+    if ((st = db_prepare(db, status_sql)) == NULL)
+        return gh_fail(err, GH_INTERNAL, "database error");
+    while ((rc = db_step(db, st, err)) == SQLITE_ROW)
+        for (int i = 0; i < APPROVAL_STATUSES; i++)
+            if (strcmp((const char *)sqlite3_column_text(st, 0), approval_status_names[i]) == 0)
+                g->by_status[i] = sqlite3_column_int64(st, 1);
+    db_reset(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    if ((st = db_prepare(db, oldest_sql)) == NULL)
+        return gh_fail(err, GH_INTERNAL, "database error");
+    while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
+        int tier = sqlite3_column_int(st, 0);
+        const char *at = (const char *)sqlite3_column_text(st, 1);
+        int64_t ms = 0;
+        if (tier >= 1 && tier <= 3 && at && time_parse_rfc3339(at, &ms) == 0)
+            g->oldest_pending_ms[tier - 1] = ms;
+    }
+    db_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}

@@ -77,6 +77,9 @@ json_t *ledger_entry_json(sqlite3_stmt *row);
  */
 int ledger_checkpoint(struct db *db, const struct signkey *key, const char *origin, int64_t *seq,
                       struct gh_error *err);
+/* The chain head's seq (0 for an empty ledger): its number of entries while it is intact. */
+int ledger_head_seq(struct db *db, int64_t *seq, struct gh_error *err);
+
 /* The newest checkpoint as the API shows it, or NULL (GH_NOT_FOUND) when none. */
 json_t *ledger_latest_checkpoint(struct db *db, struct gh_error *err);
 
