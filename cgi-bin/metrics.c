@@ -16,8 +16,10 @@
 #include "../core/freezes.h"
 #include "../core/jobruns.h"
 #include "../core/ledger.h"
+#include "../core/ledger_watch.h"
 #include "../core/log.h"
 #include "../core/prom.h"
+#include "../core/silence.h"
 #include "../core/timeutil.h"
 #include "../core/version.h"
 #include "reply.h"
@@ -190,6 +192,42 @@ static int write_jobs(struct scrape *s, struct buf *out, struct gh_error *err)
     return rc;
 }
 
+/* gatehouse_source_silent: each watched source (inbound, or "worker/JOB"), 1 while silent. */
+static int write_sources(struct scrape *s, struct buf *out, struct gh_error *err)
+{
+    struct silence_flag *flags;
+    size_t n;
+
+    if (silence_flags(s->db, &flags, &n, err) != 0)
+        return -1;
+    prom_family(out, "gatehouse_source_silent", PROM_GAUGE,
+                "1 while a source (an inbound source, or worker/JOB) is silent beyond its "
+                "expected cadence, else 0; judged by the worker's watch-sources job.");
+    for (size_t i = 0; i < n; i++) {
+        const char *labels[] = {"source", flags[i].source, NULL};
+        prom_sample_int(out, "gatehouse_source_silent", labels, flags[i].silent);
+    }
+    silence_flags_free(flags, n);
+    return 0;
+}
+
+/* gatehouse_ledger_alarms_total: alarms about the ledger itself, recorded once each. */
+static int write_ledger_alarms(struct scrape *s, struct buf *out, struct gh_error *err)
+{
+    int64_t counts[LEDGER_ALARM_KINDS];
+
+    if (ledger_alarm_counts(s->db, counts, err) != 0)
+        return -1;
+    prom_family(out, "gatehouse_ledger_alarms_total", PROM_COUNTER,
+                "Alarms about the ledger recorded by the watch-ledger job: gaps, times going "
+                "backwards, heads left unsigned for two signing periods.");
+    for (int k = 0; k < LEDGER_ALARM_KINDS; k++) {
+        const char *labels[] = {"kind", ledger_alarm_names[k], NULL};
+        prom_sample_int(out, "gatehouse_ledger_alarms_total", labels, counts[k]);
+    }
+    return 0;
+}
+
 /*
  * The families, in the order they are written. A writer appends to out
  * and returns 0, or -1 with err filled: its family is then left out of
@@ -211,6 +249,8 @@ static const struct family_writer writers[] = {
     {"freezes",          write_freezes,    1},
     {"ledger",           write_ledger,     1},
     {"worker jobs",      write_jobs,       1},
+    {"sources",          write_sources,    1},
+    {"ledger alarms",    write_ledger_alarms, 1},
     /*
      * The counters derived from records, from the aggregation rollups
      * (issue 14, items 1 and 2), go here, one writer each:

@@ -5,9 +5,12 @@
  * worker's code.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/jobruns.h"
+#include "../core/ledger_watch.h"
+#include "../core/silence.h"
 #include "../core/timeutil.h"
 #include "reply.h"
 
@@ -115,17 +118,102 @@ static void job_row(struct tpl_dict *content, const struct job_status *st, int64
         tpl_set(tpl_section(row, "LEASE"), "HOLDER", st->lease_holder);
 }
 
+/* A JSON string member, or "" (templates take text). */
+static const char *text_of(json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+
+    return v ? v : "";
+}
+
+/* "every 5 min": a number of seconds from a JSON member, as people read it. */
+static void span_of(json_t *o, const char *key, char out[TIME_SPAN_LEN])
+{
+    time_format_span((int64_t)(json_number_value(json_object_get(o, key)) * 1000), out);
+}
+
+/* The watched sources: silent ones first, in red with words; those still learning say so. */
+static void sources_section(struct tpl_dict *content, json_t *list, int64_t now)
+{
+    size_t i;
+    json_t *src;
+    int silent = 0;
+
+    if (json_array_size(list) == 0) {
+        tpl_show(content, "NO_SOURCES");
+        return;
+    }
+    json_array_foreach(list, i, src)
+    {
+        struct tpl_dict *row = tpl_section(content, "SOURCE"), *s;
+        char span[TIME_SPAN_LEN];
+        tpl_set(row, "NAME", text_of(src, "source"));
+        tpl_set(row, "KIND", strcmp(text_of(src, "kind"), "job") == 0 ? "worker job" : "inbound");
+        if (json_is_true(json_object_get(src, "silent"))) {
+            s = tpl_section(row, "SILENT");
+            page_time(s, "SINCE_AT", "SINCE_AGO", text_of(src, "silent_since"), now);
+            silent++;
+        } else if (json_is_null(json_object_get(src, "threshold_seconds"))) {
+            tpl_show(row, json_is_null(json_object_get(src, "cadence")) ? "LEARNING" : "UNWATCHED");
+        } else {
+            tpl_show(row, "SPEAKING");
+        }
+        if (!json_is_null(json_object_get(src, "threshold_seconds"))) {
+            s = tpl_section(row, "EXPECTED");
+            span_of(src, "expected_seconds", span);
+            tpl_set(s, "EVERY", span);
+            span_of(src, "threshold_seconds", span);
+            tpl_set(s, "BEYOND", span);
+            tpl_set(s, "CADENCE", text_of(src, "cadence"));
+        }
+        if (*text_of(src, "last_seen_at")) {
+            s = tpl_section(row, "SEEN");
+            page_time(s, "AT", "AGO", text_of(src, "last_seen_at"), now);
+        } else {
+            tpl_show(row, "NEVER_SEEN");
+        }
+    }
+    if (silent) {
+        struct tpl_dict *s = tpl_section(content, "SOME_SILENT");
+        tpl_set_int(s, "COUNT", silent);
+        tpl_set(s, "SOURCES_ARE", silent > 1 ? "sources are" : "source is");
+        tpl_set(s, "THEIR", silent > 1 ? "their" : "its");
+    }
+}
+
+/* The newest alarms about the ledger itself. */
+static void alarms_section(struct tpl_dict *content, json_t *alarms, int64_t now)
+{
+    size_t i;
+    json_t *a;
+
+    json_array_foreach(alarms, i, a)
+    {
+        struct tpl_dict *row = tpl_section(content, "ALARM");
+        char *detail = json_dumps(json_object_get(a, "detail"), JSON_COMPACT | JSON_SORT_KEYS);
+        tpl_set(row, "KIND", text_of(a, "kind"));
+        tpl_set_int(row, "SEQ", json_integer_value(json_object_get(a, "seq")));
+        page_time(row, "AT", "AGO", text_of(a, "detected_at"), now);
+        tpl_set(row, "DETAIL", detail ? detail : "");
+        free(detail);
+    }
+    if (json_array_size(alarms) == 0)
+        tpl_show(content, "NO_ALARMS");
+}
+
 /*
  * GET /status — any signed-in user.
  * No parameters. The worker's jobs: schedule, last run and its outcome,
  * last success, next due time, lease holder; stale jobs (no success within
- * three periods) in red and saying so in words.
+ * three periods) in red and saying so in words. Then every watched source
+ * (silent ones first, in red) and the newest alarms about the ledger.
  */
 void page_status(struct request_ctx *ctx)
 {
     struct tpl_dict *layout, *content;
     int64_t now = time_now_ms();
     struct gh_error err;
+    json_t *sources, *alarms;
     struct db *db;
     int stale = 0;
 
@@ -145,6 +233,18 @@ void page_status(struct request_ctx *ctx)
         stale += st.stale;
         job_status_free(&st);
     }
+    sources = sources_silent_list(db, &ctx->app->cfg, now, &err);
+    alarms = sources ? ledger_alarms_recent(db, 20, &err) : NULL;
+    if (alarms == NULL) {
+        json_decref(sources);
+        tpl_dict_free(layout);
+        reply_gh_error(ctx, &err);
+        return;
+    }
+    sources_section(content, sources, now);
+    alarms_section(content, alarms, now);
+    json_decref(sources);
+    json_decref(alarms);
     if (stale) {
         struct tpl_dict *s = tpl_section(content, "SOME_STALE");
         tpl_set_int(s, "COUNT", stale);

@@ -18,6 +18,9 @@ const struct job_schedule job_schedule[] = {
     {"evaluate-gates",   0,      NULL}, /* every run: triggers each time */
     {"verify-actions",   0,      NULL}, /* contracts past their deadline */
     {"verify-freezes",   900,    freeze_verify_period},
+    /* After the jobs above have spoken, before deliveries tell of silences and alarms: */
+    {"watch-sources",    0,      NULL},
+    {"watch-ledger",     0,      NULL},
     {"deliver-webhooks", 0,      NULL},
     {"sign-checkpoint",  60,     NULL},
     {"verify-ledger",    3600,   NULL},

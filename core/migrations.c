@@ -427,6 +427,34 @@ const struct migration migrations[] = {
      "  last_value REAL NOT NULL,"
      "  PRIMARY KEY (approval_id, metric)"
      ") STRICT, WITHOUT ROWID;"},
+    {10, "silent sources and ledger alarms",
+     /* A source's arrivals in time order: its last one, and its last 7 days to learn from. */
+     "CREATE INDEX events_by_source ON events(source, received_at);"
+     /* One row per watched source: an inbound one (its events' source) or a worker job
+      * ("worker/NAME"). What is learned and whether it is silent; arrivals are read from
+      * events and worker_runs, never copied here. */
+     "CREATE TABLE source_watch ("
+     "  source TEXT PRIMARY KEY,"
+     "  kind TEXT NOT NULL CHECK (kind IN ('source', 'job')),"
+     "  expected_ms INTEGER,"
+     "  cadence TEXT CHECK (cadence IN ('configured', 'learned', 'period')),"
+     "  learned_ms INTEGER,"
+     "  watched_since_ms INTEGER NOT NULL,"
+     "  silent INTEGER NOT NULL DEFAULT 0 CHECK (silent IN (0, 1)),"
+     "  silent_since_ms INTEGER,"
+     "  silent_last_seen_ms INTEGER"
+     ") STRICT, WITHOUT ROWID;"
+     /* Each alarm about the ledger itself once: a gap, a time going backwards, a head left
+      * unsigned. */
+     "CREATE TABLE ledger_alarms ("
+     "  kind TEXT NOT NULL CHECK (kind IN ('gap', 'time_reversal', 'stale_head')),"
+     "  seq INTEGER NOT NULL,"
+     "  detected_at TEXT NOT NULL,"
+     "  detail_json TEXT NOT NULL,"
+     "  PRIMARY KEY (kind, seq)"
+     ") STRICT, WITHOUT ROWID;"
+     /* The watch reads every entry's seq and time each minute: from this, not the table. */
+     "CREATE INDEX ledger_times ON ledger(seq, at);"},
 };
 
 const size_t nmigrations = sizeof(migrations) / sizeof(migrations[0]);

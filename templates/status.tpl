@@ -15,3 +15,22 @@
   </dl>
 </li>{{/JOB}}
 </ul>
+<h2>Sources</h2>
+<p class="hint">Each inbound source (the <code>source</code> of its events) and each job is expected to speak at its cadence: configured (<code>source_cadence.NAME</code>), learned from its last 7 days (twice the 99th percentile of its gaps, once it has 20 arrivals), or a job's period (three of them). The worker's <code>watch-sources</code> job records <code>source.silent</code> once and <code>source.resumed</code> when it speaks again.</p>
+{{#SOME_SILENT}}<p class="status bad" role="alert">{{COUNT}} {{SOURCES_ARE}} silent beyond {{THEIR}} cadence.</p>{{/SOME_SILENT}}
+{{#NO_SOURCES}}<p class="card">Nothing watched yet: the worker's watch-sources job has not run.</p>{{/NO_SOURCES}}
+<ul class="jobs sources">
+{{#SOURCE}}<li class="job{{#SILENT}} stale{{/SILENT}}" id="source-{{NAME}}">
+  <div class="line"><strong class="name">{{NAME}}</strong> <span class="meta">{{KIND}}</span>
+    {{#SILENT}}<strong class="state stale">Silent since <time datetime="{{SINCE_AT}}" title="{{SINCE_AT}}">{{SINCE_AGO}}</time></strong>{{/SILENT}}{{#SPEAKING}}<span class="state fresh">Speaking</span>{{/SPEAKING}}{{#LEARNING}}<span class="state">Learning its cadence</span>{{/LEARNING}}{{#UNWATCHED}}<span class="state">Not watched (configured 0)</span>{{/UNWATCHED}}</div>
+  <dl class="facts">
+    <dt>Last heard</dt><dd>{{#SEEN}}<time datetime="{{AT}}" title="{{AT}}">{{AGO}}</time>{{/SEEN}}{{#NEVER_SEEN}}never{{/NEVER_SEEN}}</dd>
+    {{#EXPECTED}}<dt>Expected</dt><dd>every {{EVERY}} ({{CADENCE}}); silent beyond {{BEYOND}}</dd>{{/EXPECTED}}
+  </dl>
+</li>{{/SOURCE}}
+</ul>
+<h2>Ledger alarms</h2>
+{{#NO_ALARMS}}<p class="status ok" role="status">No alarm: no gap, no time going backwards, no head left unsigned.</p>{{/NO_ALARMS}}
+<ul class="jobs alarms">
+{{#ALARM}}<li class="job stale"><strong class="state stale">{{KIND}}</strong> at seq {{SEQ}}, found <time datetime="{{AT}}" title="{{AT}}">{{AGO}}</time> <code>{{DETAIL}}</code></li>{{/ALARM}}
+</ul>

@@ -12,6 +12,8 @@ static const struct job jobs[] = {
     {"evaluate-gates",   job_evaluate_gates},
     {"verify-actions",   job_verify_actions},
     {"verify-freezes",   job_verify_freezes},
+    {"watch-sources",    job_watch_sources},
+    {"watch-ledger",     job_watch_ledger},
     {"deliver-webhooks", job_deliver_webhooks},
     {"sign-checkpoint",  job_sign_checkpoint},
     {"verify-ledger",    job_verify_ledger},

@@ -58,6 +58,9 @@ int job_verify_freezes(struct job_ctx *ctx, struct gh_error *err);
 /* ledger_jobs.c */
 int job_verify_ledger(struct job_ctx *ctx, struct gh_error *err);
 int job_sign_checkpoint(struct job_ctx *ctx, struct gh_error *err);
+/* watch.c */
+int job_watch_sources(struct job_ctx *ctx, struct gh_error *err);
+int job_watch_ledger(struct job_ctx *ctx, struct gh_error *err);
 /* prune.c */
 int job_prune(struct job_ctx *ctx, struct gh_error *err);
 
