@@ -245,7 +245,7 @@ json_t *ledger_alarms_recent(struct db *db, int limit, struct gh_error *err)
         json_array_append_new(
             out, json_pack("{s:s, s:I, s:s, s:o}", "kind", sqlite3_column_text(st, 0), "seq",
                            (json_int_t)sqlite3_column_int64(st, 1), "detected_at",
-                           sqlite3_column_text(st, 2), detail ? detail : json_object()));
+                           sqlite3_column_text(st, 2), "detail", detail ? detail : json_object()));
     }
     db_reset(st);
     if (rc != SQLITE_DONE) {
