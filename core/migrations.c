@@ -454,7 +454,9 @@ const struct migration migrations[] = {
      "  PRIMARY KEY (kind, seq)"
      ") STRICT, WITHOUT ROWID;"
      /* The watch reads every entry's seq and time each minute: from this, not the table. */
-     "CREATE INDEX ledger_times ON ledger(seq, at);"},
+     "CREATE INDEX ledger_times ON ledger(seq, at);"
+     /* /metrics: how long the oldest pending request of each tier has waited, one seek. */
+     "CREATE INDEX approvals_pending_age ON approvals(tier, created_at) WHERE status = 'pending';"},
 };
 
 const size_t nmigrations = sizeof(migrations) / sizeof(migrations[0]);
