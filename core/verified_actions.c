@@ -409,7 +409,7 @@ static int expire_batch(struct db *db, const struct actor *who, int batch, int *
         " WHERE verification_state = 'pending' AND verify_deadline_ms < :now"
         " ORDER BY verify_deadline_ms LIMIT :n";
     int64_t ids[256];
-    int n = 0, rc;
+    int n = 0, rc = SQLITE_DONE;
     sqlite3_stmt *st;
 
     *done = 0;
