@@ -428,11 +428,10 @@ const struct migration migrations[] = {
      "  PRIMARY KEY (approval_id, metric)"
      ") STRICT, WITHOUT ROWID;"},
     {10, "silent sources and ledger alarms",
-     /* A source's arrivals in time order: its last one, and its last 7 days to learn from. */
-     "CREATE INDEX events_by_source ON events(source, received_at);"
      /* One row per watched source: an inbound one (its events' source) or a worker job
-      * ("worker/NAME"). What is learned and whether it is silent; arrivals are read from
-      * events and worker_runs, never copied here. */
+      * ("worker/NAME"): its cadence, its latest arrival (or success) as the watch last read
+      * it, and whether it is silent. The watch reads new events by seq from where it left
+      * off (source_watch_progress), so ingestion pays for no index of its own. */
      "CREATE TABLE source_watch ("
      "  source TEXT PRIMARY KEY,"
      "  kind TEXT NOT NULL CHECK (kind IN ('source', 'job')),"
@@ -442,8 +441,14 @@ const struct migration migrations[] = {
      "  watched_since_ms INTEGER NOT NULL,"
      "  silent INTEGER NOT NULL DEFAULT 0 CHECK (silent IN (0, 1)),"
      "  silent_since_ms INTEGER,"
-     "  silent_last_seen_ms INTEGER"
+     "  silent_last_seen_ms INTEGER,"
+     "  last_seen_ms INTEGER"
      ") STRICT, WITHOUT ROWID;"
+     "CREATE TABLE source_watch_progress ("
+     "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+     "  events_seq INTEGER NOT NULL,"
+     "  learned_ms INTEGER"
+     ") STRICT;"
      /* Each alarm about the ledger itself once: a gap, a time going backwards, a head left
       * unsigned. */
      "CREATE TABLE ledger_alarms ("

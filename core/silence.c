@@ -66,16 +66,17 @@ enum silence_change silence_judge(const struct silence_state *s, int64_t now_ms)
 struct watch {
     char *source;                /* the name ("worker/NAME" for a job) */
     int job;                     /* a worker job */
-    int stored;                  /* a row exists */
     int64_t expected_ms;         /* the cadence, 0 while unknown */
     const char *cadence;         /* "configured", "learned", "period", or NULL */
     int64_t learned_ms;          /* when the learned cadence was computed, 0: never */
+    int64_t last_seen_ms;        /* its latest arrival or success, 0: never (or not known) */
     int64_t watched_since_ms;    /* when the watch first saw it */
     int silent;                  /* recorded silent */
     int64_t silent_since_ms;     /* when, 0 when not */
     int64_t silent_last_seen_ms; /* its last arrival known then */
-    int64_t last_seen_ms;        /* its latest arrival or success, 0: never */
     int changed;                 /* the row must be written */
+    int64_t *arrivals;           /* while learning: its arrivals in the window */
+    size_t narrivals, cap;       /* how many, room for */
 };
 
 struct watch_list {
@@ -113,8 +114,10 @@ static struct watch *watch_add(struct watch_list *l, const char *source, int job
 
 static void watch_list_free(struct watch_list *l)
 {
-    for (size_t i = 0; i < l->n; i++)
+    for (size_t i = 0; i < l->n; i++) {
         free(l->items[i].source);
+        free(l->items[i].arrivals);
+    }
     free(l->items);
     memset(l, 0, sizeof(*l));
 }
@@ -165,7 +168,8 @@ static int load_rows(struct db *db, struct watch_list *l, struct gh_error *err)
 {
     static const char sql[] =
         "SELECT source, kind, expected_ms, cadence, learned_ms, watched_since_ms, silent,"
-        " silent_since_ms, silent_last_seen_ms FROM source_watch ORDER BY silent DESC, source";
+        " silent_since_ms, silent_last_seen_ms, last_seen_ms FROM source_watch"
+        " ORDER BY silent DESC, source";
     sqlite3_stmt *st = db_prepare(db, sql);
     int rc;
 
@@ -175,7 +179,6 @@ static int load_rows(struct db *db, struct watch_list *l, struct gh_error *err)
         struct watch *w =
             watch_add(l, (const char *)sqlite3_column_text(st, 0),
                       strcmp((const char *)sqlite3_column_text(st, 1), "job") == 0, col_int(st, 5));
-        w->stored = 1;
         w->changed = 0;
         w->expected_ms = col_int(st, 2);
         w->cadence = cadence_name((const char *)sqlite3_column_text(st, 3));
@@ -183,162 +186,287 @@ static int load_rows(struct db *db, struct watch_list *l, struct gh_error *err)
         w->silent = sqlite3_column_int(st, 6);
         w->silent_since_ms = col_int(st, 7);
         w->silent_last_seen_ms = col_int(st, 8);
+        w->last_seen_ms = col_int(st, 9);
     }
     db_reset(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/*
- * Add the sources a query yields (name, latest arrival or NULL): those
- * that have spoken within the window, or have no arrival to say (a
- * registered source).
- */
-static int add_names(struct db *db, const char *sql, struct watch_list *l, int64_t now_ms,
-                     struct gh_error *err)
+/* Whether name is an inbound source (not Gatehouse's own events, not a job). */
+static int inbound(const char *name)
 {
+    return name && strcmp(name, "gatehouse") != 0 && strncmp(name, JOB_PREFIX, 7) != 0;
+}
+
+/* The watch's progress through events: the last seq read and when cadences were learned. */
+static int progress_read(struct db *db, int64_t *events_seq, int64_t *learned_ms, int64_t *head,
+                         struct gh_error *err)
+{
+    static const char sql[] = "SELECT (SELECT events_seq FROM source_watch_progress WHERE id = 1),"
+                              " (SELECT learned_ms FROM source_watch_progress WHERE id = 1), "
+                              "(SELECT max(seq) FROM events)";
     sqlite3_stmt *st = db_prepare(db, sql);
     int rc;
 
     if (st == NULL)
         return gh_fail(err, GH_INTERNAL, "database error");
+    rc = db_step(db, st, err);
+    if (rc == SQLITE_ROW) {
+        *events_seq = col_int(st, 0);
+        *learned_ms = col_int(st, 1);
+        *head = col_int(st, 2);
+    }
+    db_reset(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/*
+ * The first event at or after from whose arrival is later than cutoff:
+ * arrival order is seq order (to within the moments writers wait for the
+ * lock), so a binary search over seq finds where the window begins.
+ */
+static int window_start(struct db *db, int64_t from, int64_t to, int64_t cutoff_ms, int64_t *seq,
+                        struct gh_error *err)
+{
+    static const char sql[] =
+        "SELECT seq, received_at FROM events WHERE seq >= :s ORDER BY seq LIMIT 1";
+    int64_t lo = from, hi = to + 1;
+
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2, found = to + 1, at = 0;
+        sqlite3_stmt *st = db_prepare(db, sql);
+        int rc;
+        if (st == NULL || db_bind(st, BINDS(BIND_INT(":s", mid))) != 0) {
+            db_reset(st);
+            return gh_fail(err, GH_INTERNAL, "database error");
+        }
+        rc = db_step(db, st, err);
+        if (rc == SQLITE_ROW) {
+            found = sqlite3_column_int64(st, 0);
+            at = col_time(st, 1);
+        }
+        db_reset(st);
+        if (rc < 0)
+            return -1;
+        if (found > to || at > cutoff_ms)
+            hi = mid;
+        else
+            lo = found + 1;
+    }
+    *seq = lo;
+    return 0;
+}
+
+/*
+ * The arrivals since the last run (seq after from, up to head): each
+ * source's latest one. A rowid range, read once: no index on the
+ * ingestion path. The first run starts SILENCE_WINDOW_MS back.
+ */
+static int scan_new(struct db *db, struct watch_list *l, int64_t from, int64_t head, int64_t now_ms,
+                    struct gh_error *err)
+{
+    static const char sql[] = "SELECT source, max(received_at) FROM events"
+                              " WHERE seq > :from AND seq <= :head GROUP BY source";
+    sqlite3_stmt *st;
+    int rc;
+
+    if (from == 0 && head > 0) {
+        int64_t first;
+        if (window_start(db, 1, head, now_ms - SILENCE_WINDOW_MS, &first, err) != 0)
+            return -1;
+        from = first - 1;
+    }
+    if (from >= head)
+        return 0;
+    st = db_prepare(db, sql);
+    if (st == NULL || db_bind(st, BINDS(BIND_INT(":from", from), BIND_INT(":head", head))) != 0) {
+        db_reset(st);
+        return gh_fail(err, GH_INTERNAL, "database error");
+    }
     while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
         int64_t last = col_time(st, 1);
-        if (name && strcmp(name, "gatehouse") != 0 && strncmp(name, JOB_PREFIX, 7) != 0 &&
-            (sqlite3_column_type(st, 1) == SQLITE_NULL || last >= now_ms - SILENCE_WINDOW_MS))
-            watch_add(l, name, 0, now_ms);
+        struct watch *w;
+        if (!inbound(name))
+            continue;
+        /* A source not watched yet joins when it spoke within the window. */
+        if ((w = watch_find(l, name)) == NULL) {
+            if (last <= now_ms - SILENCE_WINDOW_MS)
+                continue;
+            w = watch_add(l, name, 0, now_ms);
+        }
+        if (last > w->last_seen_ms) {
+            w->last_seen_ms = last;
+            w->changed = 1;
+        }
     }
     db_reset(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /*
- * Every inbound source to watch: registered, configured, or heard from in
- * the last 7 days. The distinct sources of events are found by hopping
- * through the (source, received_at) index, one seek per source.
+ * A registered or configured source the watch knows no arrival of: its
+ * latest, looked up once through the events' (source, id) index.
  */
-static int find_sources(struct db *db, const struct config *cfg, struct watch_list *l,
-                        int64_t now_ms, struct gh_error *err)
-{
-    static const char registered_sql[] = "SELECT name, NULL FROM webhook_sources ORDER BY name";
-    static const char heard_sql[] =
-        "WITH RECURSIVE s(name) AS (SELECT min(source) FROM events"
-        " UNION ALL SELECT (SELECT min(source) FROM events WHERE source > s.name) FROM s"
-        " WHERE s.name IS NOT NULL)"
-        " SELECT name, (SELECT max(received_at) FROM events WHERE source = s.name) FROM s"
-        " WHERE name IS NOT NULL";
-
-    for (int i = 0; i < cfg->nsource_cadences; i++)
-        watch_add(l, cfg->source_cadences[i].name, 0, now_ms);
-    if (add_names(db, registered_sql, l, now_ms, err) != 0)
-        return -1;
-    return add_names(db, heard_sql, l, now_ms, err);
-}
-
-/* The latest arrival of an inbound source, 0 when none. */
-static int last_arrival(struct db *db, const char *source, int64_t *ms, struct gh_error *err)
+static int first_lookup(struct db *db, struct watch *w, struct gh_error *err)
 {
     static const char sql[] = "SELECT max(received_at) FROM events WHERE source = :s";
     sqlite3_stmt *st = db_prepare(db, sql);
     int rc;
 
-    *ms = 0;
-    if (st == NULL || db_bind(st, BINDS(BIND_TEXT(":s", source))) != 0) {
+    if (st == NULL || db_bind(st, BINDS(BIND_TEXT(":s", w->source))) != 0) {
         db_reset(st);
         return gh_fail(err, GH_INTERNAL, "database error");
     }
     rc = db_step(db, st, err);
-    if (rc == SQLITE_ROW)
-        *ms = col_time(st, 0);
+    if (rc == SQLITE_ROW && col_time(st, 0) > 0) {
+        w->last_seen_ms = col_time(st, 0);
+        w->changed = 1;
+    }
     db_reset(st);
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
-/* Learn an inbound source's cadence from its arrivals in the 7 days before now. */
-static int learn(struct db *db, struct watch *w, int64_t now_ms, struct gh_error *err)
+/* Registered and configured sources, watched even before they speak. */
+static int add_known(struct db *db, const struct config *cfg, struct watch_list *l, int64_t now_ms,
+                     struct gh_error *err)
 {
-    static const char sql[] =
-        "SELECT received_at FROM events WHERE source = :s AND received_at > :from"
-        " AND received_at <= :to ORDER BY received_at DESC LIMIT :max";
-    char from[TIME_RFC3339_LEN], to[TIME_RFC3339_LEN];
+    static const char sql[] = "SELECT name FROM webhook_sources ORDER BY name";
     sqlite3_stmt *st = db_prepare(db, sql);
-    int64_t *arrivals = NULL, p99 = 0;
-    size_t n = 0, cap = 0;
     int rc;
 
-    time_format_rfc3339(now_ms - SILENCE_WINDOW_MS, from);
-    time_format_rfc3339(now_ms, to);
-    if (st == NULL ||
-        db_bind(st, BINDS(BIND_TEXT(":s", w->source), BIND_TEXT(":from", from),
-                          BIND_TEXT(":to", to), BIND_INT(":max", SILENCE_MAX_READ))) != 0) {
+    for (int i = 0; i < cfg->nsource_cadences; i++) {
+        struct watch *w = watch_find(l, cfg->source_cadences[i].name);
+        if (w == NULL) {
+            w = watch_add(l, cfg->source_cadences[i].name, 0, now_ms);
+            if (first_lookup(db, w, err) != 0)
+                return -1;
+        }
+    }
+    if (st == NULL)
+        return gh_fail(err, GH_INTERNAL, "database error");
+    while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        if (watch_find(l, name) == NULL && first_lookup(db, watch_add(l, name, 0, now_ms), err))
+            break;
+    }
+    db_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Learn every unconfigured inbound source's cadence from its arrivals in
+ * the 7 days before now: one pass over that stretch of events (at most
+ * its newest SILENCE_MAX_READ), each arrival handed to its source.
+ */
+static int learn_all(struct db *db, const struct config *cfg, struct watch_list *l, int64_t head,
+                     int64_t now_ms, struct gh_error *err)
+{
+    static const char sql[] = "SELECT source, received_at FROM events"
+                              " WHERE seq >= :from AND seq <= :head";
+    sqlite3_stmt *st;
+    struct watch *last = NULL;
+    int64_t from = 1;
+    int rc;
+
+    if (head > 0 && window_start(db, 1, head, now_ms - SILENCE_WINDOW_MS, &from, err) != 0)
+        return -1;
+    if (head - from + 1 > SILENCE_MAX_READ)
+        from = head - SILENCE_MAX_READ + 1;
+    st = db_prepare(db, sql);
+    if (st == NULL || db_bind(st, BINDS(BIND_INT(":from", from), BIND_INT(":head", head))) != 0) {
         db_reset(st);
         return gh_fail(err, GH_INTERNAL, "database error");
     }
     while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            arrivals = xreallocarray(arrivals, cap, sizeof(*arrivals));
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        int64_t ms = col_time(st, 1);
+        struct watch *w;
+        if (!inbound(name) || ms <= now_ms - SILENCE_WINDOW_MS || ms > now_ms)
+            continue;
+        /* Events come in runs of one source: try the last one first. */
+        w = last && strcmp(last->source, name) == 0 ? last : watch_find(l, name);
+        if (w == NULL || config_source_cadence(cfg, name) >= 0)
+            continue;
+        last = w;
+        if (w->narrivals == w->cap) {
+            w->cap = w->cap ? w->cap * 2 : 64;
+            w->arrivals = xreallocarray(w->arrivals, w->cap, sizeof(*w->arrivals));
         }
-        arrivals[n++] = col_time(st, 0);
+        w->arrivals[w->narrivals++] = ms;
     }
     db_reset(st);
-    if (rc != SQLITE_DONE) {
-        free(arrivals);
+    if (rc != SQLITE_DONE)
         return -1;
+    for (size_t i = 0; i < l->n; i++) {
+        struct watch *w = &l->items[i];
+        int64_t p99 = 0;
+        if (w->job || config_source_cadence(cfg, w->source) >= 0)
+            continue;
+        if (silence_learn(w->arrivals, w->narrivals, &p99) == 0) {
+            w->expected_ms = p99 > 0 ? p99 : 1;
+            w->cadence = "learned";
+        } else {
+            w->expected_ms = 0;
+            w->cadence = NULL;
+        }
+        w->learned_ms = now_ms;
+        w->changed = 1;
+        free(w->arrivals);
+        w->arrivals = NULL;
+        w->narrivals = w->cap = 0;
     }
-    if (silence_learn(arrivals, n, &p99) == 0) {
-        w->expected_ms = p99 > 0 ? p99 : 1;
-        w->cadence = "learned";
-    } else {
-        w->expected_ms = 0;
-        w->cadence = NULL;
-    }
-    free(arrivals);
-    w->learned_ms = now_ms;
-    w->changed = 1; /* learned_ms moved, if nothing else */
     return 0;
 }
 
-/* Bring one source's cadence and last arrival up to date. */
-static int refresh(struct db *db, const struct config *cfg, struct watch *w, int64_t now_ms,
-                   struct gh_error *err)
+/* A job's last success and cadence; 1 when the job is no longer scheduled (not judged). */
+static int refresh_job(struct db *db, const struct config *cfg, struct watch *w, int64_t now_ms,
+                       struct gh_error *err)
 {
-    int configured;
+    const struct job_schedule *job = job_schedule_find(w->source + strlen(JOB_PREFIX));
+    struct job_status st;
+    int64_t expected;
 
-    if (w->job) {
-        const struct job_schedule *job = job_schedule_find(w->source + strlen(JOB_PREFIX));
-        struct job_status st;
-        if (job == NULL)
-            return 1; /* no longer scheduled: not judged */
-        if (job_status_read(db, job, cfg, now_ms, &st, err) != 0)
-            return -1;
-        w->last_seen_ms = st.last_success_ms;
-        job_status_free(&st);
-        if (w->expected_ms != (int64_t)job_expected_seconds(job, cfg) * 1000 || !w->cadence) {
-            w->expected_ms = (int64_t)job_expected_seconds(job, cfg) * 1000;
-            w->cadence = "period";
-            w->changed = 1;
-        }
-        return 0;
-    }
-    if (last_arrival(db, w->source, &w->last_seen_ms, err) != 0)
+    if (job == NULL)
+        return 1;
+    if (job_status_read(db, job, cfg, now_ms, &st, err) != 0)
         return -1;
-    configured = config_source_cadence(cfg, w->source);
-    if (configured >= 0) {
-        if (w->expected_ms != (int64_t)configured * 1000 || w->cadence == NULL ||
-            strcmp(w->cadence, "configured") != 0) {
-            w->expected_ms = (int64_t)configured * 1000;
-            w->cadence = "configured";
+    if (st.last_success_ms != w->last_seen_ms) {
+        w->last_seen_ms = st.last_success_ms;
+        w->changed = 1;
+    }
+    job_status_free(&st);
+    expected = (int64_t)job_expected_seconds(job, cfg) * 1000;
+    if (w->expected_ms != expected || w->cadence == NULL) {
+        w->expected_ms = expected;
+        w->cadence = "period";
+        w->changed = 1;
+    }
+    return 0;
+}
+
+/* A configured source's cadence (nothing to do for the others here: learn_all learns). */
+static void refresh_configured(const struct config *cfg, struct watch *w)
+{
+    int configured = config_source_cadence(cfg, w->source);
+
+    if (configured < 0) {
+        if (w->cadence && strcmp(w->cadence, "configured") == 0) {
+            /* No longer configured: learned at the next pass. */
+            w->cadence = NULL;
+            w->expected_ms = 0;
             w->learned_ms = 0;
             w->changed = 1;
         }
-        return 0;
+        return;
     }
-    /* Learned: again after an hour, or when the clock went back (a --now replay). */
-    if (w->cadence == NULL || strcmp(w->cadence, "learned") != 0 || w->learned_ms == 0 ||
-        now_ms - w->learned_ms >= SILENCE_RELEARN_MS || w->learned_ms > now_ms)
-        return learn(db, w, now_ms, err);
-    return 0;
+    if (w->expected_ms != (int64_t)configured * 1000 || w->cadence == NULL ||
+        strcmp(w->cadence, "configured") != 0) {
+        w->expected_ms = (int64_t)configured * 1000;
+        w->cadence = "configured";
+        w->learned_ms = 0;
+        w->changed = 1;
+    }
 }
 
 static json_t *time_or_null(int64_t ms)
@@ -371,14 +499,14 @@ static int store(struct db *db, const struct watch *w, struct gh_error *err)
 {
     static const char sql[] =
         "INSERT INTO source_watch (source, kind, expected_ms, cadence, learned_ms,"
-        " watched_since_ms, silent, silent_since_ms, silent_last_seen_ms)"
+        " watched_since_ms, silent, silent_since_ms, silent_last_seen_ms, last_seen_ms)"
         " VALUES (:s, :kind, nullif(:expected, 0), :cadence, nullif(:learned, 0), :since,"
-        " :silent, nullif(:silent_since, 0), nullif(:silent_seen, 0))"
+        " :silent, nullif(:silent_since, 0), nullif(:silent_seen, 0), nullif(:seen, 0))"
         " ON CONFLICT (source) DO UPDATE SET kind = excluded.kind,"
         " expected_ms = excluded.expected_ms, cadence = excluded.cadence,"
         " learned_ms = excluded.learned_ms, silent = excluded.silent,"
         " silent_since_ms = excluded.silent_since_ms,"
-        " silent_last_seen_ms = excluded.silent_last_seen_ms";
+        " silent_last_seen_ms = excluded.silent_last_seen_ms, last_seen_ms = excluded.last_seen_ms";
 
     return db_run(db, sql, NULL, err,
                   BINDS(BIND_TEXT(":s", w->source), BIND_TEXT(":kind", w->job ? "job" : "source"),
@@ -386,66 +514,100 @@ static int store(struct db *db, const struct watch *w, struct gh_error *err)
                         BIND_INT(":learned", w->learned_ms),
                         BIND_INT(":since", w->watched_since_ms), BIND_INT(":silent", w->silent),
                         BIND_INT(":silent_since", w->silent_since_ms),
-                        BIND_INT(":silent_seen", w->silent_last_seen_ms)));
+                        BIND_INT(":silent_seen", w->silent_last_seen_ms),
+                        BIND_INT(":seen", w->last_seen_ms)));
 }
 
-/* Store w and, for a change, record its event (ledger entry, webhook) in one transaction. */
-static int apply(struct db *db, struct watch *w, enum silence_change change, int64_t now_ms,
-                 struct gh_error *err)
+/*
+ * Record w's change (event, ledger entry, webhook: the source as the list
+ * shows it, after the change), in the caller's transaction. For a
+ * resumption, was_silent_since is when its silence was recorded.
+ */
+static int record_change(struct db *db, struct watch *w, enum silence_change change,
+                         int64_t was_silent_since, int64_t now_ms, struct gh_error *err)
 {
+    int64_t since = w->last_seen_ms ? w->last_seen_ms : w->watched_since_ms;
     char subject[96];
-    json_t *data = NULL;
+    json_t *data = watch_json(w);
     int rc;
 
-    if (db_begin_write(db, err) != 0)
-        return -1;
-    rc = store(db, w, err);
-    if (rc == 0 && change != SILENCE_SAME) {
-        int64_t since = w->last_seen_ms ? w->last_seen_ms : w->watched_since_ms;
-        data = watch_json(w);
-        if (change == SILENCE_BEGINS)
-            json_object_set_new(data, "silent_for_seconds",
-                                json_real((double)(now_ms - since) / 1000));
-        else
-            json_object_set_new(data, "resumed_at", time_or_null(w->last_seen_ms));
-        snprintf(subject, sizeof(subject), "source:%s", w->source);
-        rc = record_event(db, now_ms, "worker",
-                          change == SILENCE_BEGINS ? "source.silent" : "source.resumed", NULL, NULL,
-                          subject, data, data, err);
+    if (change == SILENCE_BEGINS) {
+        json_object_set_new(data, "silent_for_seconds", json_real((double)(now_ms - since) / 1000));
+    } else {
+        json_object_set_new(data, "silent_since", time_or_null(was_silent_since));
+        json_object_set_new(data, "resumed_at", time_or_null(w->last_seen_ms));
     }
+    snprintf(subject, sizeof(subject), "source:%s", w->source);
+    rc = record_event(db, now_ms, "worker",
+                      change == SILENCE_BEGINS ? "source.silent" : "source.resumed", NULL, NULL,
+                      subject, data, data, err);
     json_decref(data);
-    if (rc != 0) {
-        db_rollback(db);
-        return -1;
-    }
-    return db_commit(db, err);
+    return rc;
+}
+
+static int progress_write(struct db *db, int64_t events_seq, int64_t learned_ms,
+                          struct gh_error *err)
+{
+    static const char sql[] =
+        "INSERT INTO source_watch_progress (id, events_seq, learned_ms) VALUES (1, :seq, :learned)"
+        " ON CONFLICT (id) DO UPDATE SET events_seq = excluded.events_seq,"
+        " learned_ms = excluded.learned_ms";
+
+    return db_run(db, sql, NULL, err,
+                  BINDS(BIND_INT(":seq", events_seq), BIND_INT(":learned", learned_ms)));
 }
 
 int silence_watch(struct db *db, const struct config *cfg, int64_t now_ms,
                   struct silence_report *rep, struct gh_error *err)
 {
     struct watch_list l = {NULL, 0, 0};
-    int rc = -1;
+    int64_t events_seq = 0, learned_ms = 0, head = 0;
+    int rc = -1, in_write = 0;
 
     memset(rep, 0, sizeof(*rep));
-    if (load_rows(db, &l, err) != 0 || find_sources(db, cfg, &l, now_ms, err) != 0)
+    /* Read in one snapshot: the rows, the new arrivals, the jobs' runs. */
+    if (db_exec(db, "BEGIN", err) != 0)
+        return -1;
+    if (load_rows(db, &l, err) != 0 || progress_read(db, &events_seq, &learned_ms, &head, err) ||
+        scan_new(db, &l, events_seq, head, now_ms, err) != 0 ||
+        add_known(db, cfg, &l, now_ms, err) != 0)
         goto out;
     for (size_t i = 0; i < njob_schedule; i++) {
         char name[96];
         snprintf(name, sizeof(name), "%s%s", JOB_PREFIX, job_schedule[i].name);
         watch_add(&l, name, 1, now_ms);
     }
+    for (size_t i = 0; i < l.n; i++)
+        if (!l.items[i].job)
+            refresh_configured(cfg, &l.items[i]);
+    /* Cadences are learned again every hour (and when the clock went back: a replay). */
+    if (learned_ms == 0 || now_ms - learned_ms >= SILENCE_RELEARN_MS || learned_ms > now_ms) {
+        if (learn_all(db, cfg, &l, head, now_ms, err) != 0)
+            goto out;
+        learned_ms = now_ms;
+    }
+    for (size_t i = 0; i < l.n; i++) {
+        int r = l.items[i].job ? refresh_job(db, cfg, &l.items[i], now_ms, err) : 0;
+        if (r < 0)
+            goto out;
+        if (r > 0)
+            l.items[i].job = -1; /* no longer scheduled: left as it is */
+    }
+    db_exec(db, "COMMIT", NULL);
+
+    /* Judge, and write every change and the progress in one transaction. */
+    if (db_begin_write(db, err) != 0)
+        goto out;
+    in_write = 1;
     for (size_t i = 0; i < l.n; i++) {
         struct watch *w = &l.items[i];
         struct silence_state s;
         enum silence_change change;
-        int r = refresh(db, cfg, w, now_ms, err);
-        if (r < 0)
-            goto out;
-        if (r > 0)
+        int64_t was_silent_since = w->silent_since_ms;
+        if (w->job < 0)
             continue;
         rep->watched++;
-        rep->learning += !w->job && w->expected_ms == 0 && w->cadence == NULL;
+        rep->learning += !w->job && w->cadence == NULL;
         s = (struct silence_state){threshold_of(w), w->last_seen_ms, w->watched_since_ms, w->silent,
                                    w->silent_last_seen_ms};
         change = silence_judge(&s, now_ms);
@@ -454,20 +616,28 @@ int silence_watch(struct db *db, const struct config *cfg, int64_t now_ms,
             w->silent_since_ms = now_ms;
             w->silent_last_seen_ms = w->last_seen_ms;
             rep->silenced++;
-            log_warn("%s %s is silent: nothing since %s", w->job ? "job" : "source", w->source,
-                     w->last_seen_ms ? "its last arrival" : "the watch began");
+            log_warn("%s %s is silent beyond its cadence", w->job ? "job" : "source", w->source);
         } else if (change == SILENCE_ENDS) {
             w->silent = 0;
-            w->silent_since_ms = 0;
-            w->silent_last_seen_ms = 0;
+            w->silent_since_ms = w->silent_last_seen_ms = 0;
             rep->resumed++;
             log_info("%s %s speaks again", w->job ? "job" : "source", w->source);
         }
-        if ((change != SILENCE_SAME || w->changed) && apply(db, w, change, now_ms, err) != 0)
+        if ((change != SILENCE_SAME || w->changed) &&
+            (store(db, w, err) != 0 ||
+             (change != SILENCE_SAME &&
+              record_change(db, w, change, was_silent_since, now_ms, err) != 0)))
             goto out;
     }
-    rc = 0;
+    if (progress_write(db, head, learned_ms, err) != 0)
+        goto out;
+    in_write = 0;
+    rc = db_commit(db, err);
 out:
+    if (in_write)
+        db_rollback(db);
+    else if (rc != 0 && sqlite3_get_autocommit(db->conn) == 0)
+        db_exec(db, "COMMIT", NULL);
     watch_list_free(&l);
     return rc;
 }
@@ -484,16 +654,13 @@ json_t *sources_silent_list(struct db *db, const struct config *cfg, int64_t now
     for (size_t i = 0; i < l.n; i++) {
         struct watch *w = &l.items[i];
         if (w->job) {
+            /* A job's last success, as of now (the row has it as of the last watch). */
             const struct job_schedule *job = job_schedule_find(w->source + strlen(JOB_PREFIX));
             struct job_status st;
             if (job && job_status_read(db, job, cfg, now_ms, &st, err) == 0) {
                 w->last_seen_ms = st.last_success_ms;
                 job_status_free(&st);
             }
-        } else if (last_arrival(db, w->source, &w->last_seen_ms, err) != 0) {
-            json_decref(out);
-            out = NULL;
-            goto done;
         }
         json_array_append_new(out, watch_json(w));
     }

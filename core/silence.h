@@ -10,9 +10,12 @@
  *     registered webhook source's name for signed deliveries, the sender's
  *     "source" field or its username for events posted with a token.
  *     Watched are the configured ones (source_cadence.NAME), the
- *     registered ones, and every source with an event in the last 7 days
- *     (Gatehouse's own events, source "gatehouse", are not a source).
- *     Speaking is an event arriving (received_at).
+ *     registered ones, and every source with an event since the watch
+ *     began, or in the 7 days before (Gatehouse's own events, source
+ *     "gatehouse", are not a source). Speaking is an event arriving
+ *     (received_at). The watch reads the events that arrived since its
+ *     last run by seq (a rowid range), so ingestion pays for no index of
+ *     its own; cadences are learned in one pass over the last 7 days.
  *   - a worker job is the source "worker/NAME" ('/' cannot occur in an
  *     inbound source's name); speaking is finishing a run successfully.
  *

@@ -171,7 +171,14 @@ static void a_learned_source_falls_silent_once_and_resumes(void)
     /* a source with a few events only: still learning; gatehouse's own: not a source */
     arrive(&db, "ci-bot", "c-1", T0);
     arrive(&db, "gatehouse", "g-1", T0);
+    /* one heard from more than 7 days before the watch began: not watched (inserted after the
+     * others, as a late batch: the window is found by arrival time, not position alone) */
+    for (int k = 0; k < 25; k++) {
+        snprintf(id, sizeof(id), "a-%d", k);
+        arrive(&db, "ancient", id, T0 - 8 * 86400000LL + k * MIN_MS);
+    }
     CHECK_INT(silence_watch(&db, &cfg, last + 10 * MIN_MS, &r, &err), 0);
+    CHECK_INT(count_of(&db, "SELECT count(*) FROM source_watch WHERE source = 'ancient'"), 0);
     CHECK_INT(r.silenced, 0);
     CHECK_INT(r.learning, 1);
     CHECK_INT(count_of(&db, "SELECT expected_ms FROM source_watch WHERE source = 'sentinel'"),
