@@ -99,7 +99,8 @@ int silence_watch(struct db *db, const struct config *cfg, int64_t now_ms,
 /*
  * Every watched source, silent ones first, then by name, as the dashboard
  * and /status show them: [{"source", "kind" ("source"|"job"), "silent",
- * "silent_since", "last_seen_at", "expected_seconds" (null while
+ * "silent_since", "last_seen_at" (an inbound source's as the watch last
+ * read it; a job's as of now), "expected_seconds" (null while
  * learning), "cadence" ("configured"|"learned"|"period"|null),
  * "threshold_seconds", "watched_since"}]. now_ms is unused today but
  * keeps the signature of the other summaries.
