@@ -18,11 +18,12 @@ const struct job_schedule job_schedule[] = {
     {"evaluate-gates",   0,      NULL}, /* every run: triggers each time */
     {"verify-actions",   0,      NULL}, /* contracts past their deadline */
     {"verify-freezes",   900,    freeze_verify_period},
-    /* After the jobs above have spoken, before deliveries tell of silences and alarms: */
+    /* After the jobs above have spoken, before deliveries tell of silences: */
     {"watch-sources",    0,      NULL},
-    {"watch-ledger",     0,      NULL},
     {"deliver-webhooks", 0,      NULL},
     {"sign-checkpoint",  60,     NULL},
+    /* After signing, so that a head this run signs is not taken for a stale one: */
+    {"watch-ledger",     0,      NULL},
     {"verify-ledger",    3600,   NULL},
     {"prune",            60,     NULL},
     {"checkpoint-wal",   60,     NULL},

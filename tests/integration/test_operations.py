@@ -310,7 +310,7 @@ def test_a_job_is_stale_three_periods_after_its_last_success(new_stack):
     listed = jobs(s, auth)
     assert [n for n in listed] == [
         "expire-approvals", "break-glass", "evaluate-gates", "verify-actions", "verify-freezes",
-        "watch-sources", "watch-ledger", "deliver-webhooks", "sign-checkpoint", "verify-ledger",
+        "watch-sources", "deliver-webhooks", "sign-checkpoint", "watch-ledger", "verify-ledger",
         "prune", "checkpoint-wal"]
     assert listed["verify-freezes"]["period_seconds"] == 900
     assert listed["watch-sources"]["last_outcome"] is None and listed["watch-sources"]["stale"] is True
