@@ -568,7 +568,8 @@ int silence_watch(struct db *db, const struct config *cfg, int64_t now_ms,
     /* Read in one snapshot: the rows, the new arrivals, the jobs' runs. */
     if (db_exec(db, "BEGIN", err) != 0)
         return -1;
-    if (load_rows(db, &l, err) != 0 || progress_read(db, &events_seq, &learned_ms, &head, err) ||
+    if (load_rows(db, &l, err) != 0 ||
+        progress_read(db, &events_seq, &learned_ms, &head, err) != 0 ||
         scan_new(db, &l, events_seq, head, now_ms, err) != 0 ||
         add_known(db, cfg, &l, now_ms, err) != 0)
         goto out;
