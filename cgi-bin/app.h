@@ -12,13 +12,16 @@
 #include "../core/config.h"
 #include "../core/db.h"
 #include "../core/http.h"
+#include "../core/json.h"
+#include "../core/reqstats.h"
 #include "../core/router.h"
 #include "../core/tpl.h"
 #include "../core/users.h"
 
 /* Read-only after start-up; shared by all threads of a process. */
 struct app {
-    struct config cfg; /* the loaded configuration */
+    struct config cfg;        /* the loaded configuration */
+    struct reqstats reqstats; /* request counters, shared by every process (metrics.c) */
 };
 
 /* What one request thread owns, reused from request to request. */
@@ -52,6 +55,29 @@ void dispatch(const struct app *app, struct thread_state *t, char **envp, const 
 
 void thread_state_init(struct thread_state *t);
 void thread_state_free(struct thread_state *t);
+
+/*
+ * Map the request counters before any process is forked, so that every
+ * process of gatehouse.fcgi counts into the same table (metrics.c).
+ * 0, or -1 (logged) when the mapping fails.
+ */
+int metrics_init(struct app *app);
+/*
+ * The counters derived from records, from the aggregate job's totals
+ * (metrics_rollups.c): appends their families to out.
+ */
+int metrics_write_rollup_counters(struct db *db, struct buf *out, struct gh_error *err);
+/* Count one answered request: route (NULL when none matched), method, status, duration. */
+void metrics_count(const struct app *app, const struct route *route, const char *method, int status,
+                   int64_t duration_ns);
+
+/*
+ * The checks of /readyz (health.c): the database opens, its schema is
+ * current, the signing key loads. Adds a problem per failed check to
+ * problems (field = the check) and, when checks is given, "ok" under each
+ * passed one. Returns the number of problems.
+ */
+int app_readiness(const struct app *app, struct field_errors *problems, json_t *checks);
 
 /* Serve one CGI request from the environment and stdin (cgi.c). */
 int cgi_serve_once(const struct app *app);

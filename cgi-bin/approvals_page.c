@@ -158,11 +158,10 @@ void page_approvals(struct request_ctx *ctx)
     show_pending = (f.status == NULL || strcmp(f.status, "pending") == 0) &&
                    decided_cursor == NULL && f.verification == NULL;
     show_decided = (f.status == NULL || strcmp(f.status, "pending") != 0) && pending_cursor == NULL;
-    if ((db = ctx_db(ctx, &err)) == NULL) {
+    if ((db = ctx_db(ctx, &err)) == NULL || ledger_head_seq(db, &head, &err) != 0) {
         reply_gh_error(ctx, &err);
         return;
     }
-    head = ledger_head_seq(db);
     layout = page_begin(ctx, "Approvals", "approvals.tpl", &content);
     fill_filters(content, &f);
     tpl_set_int(content, "LAST_SEQ", head);
@@ -489,12 +488,11 @@ static void approval_page(struct request_ctx *ctx, int status, const char *messa
 
     if (id == 0)
         return;
-    if ((db = ctx_db(ctx, &err)) == NULL) {
+    /* Read the head first: a change landing after it is replayed by the live stream. */
+    if ((db = ctx_db(ctx, &err)) == NULL || ledger_head_seq(db, &head, &err) != 0) {
         reply_gh_error(ctx, &err);
         return;
     }
-    /* Read the head first: a change landing after it is replayed by the live stream. */
-    head = ledger_head_seq(db);
     if ((a = approval_get(db, id, &err)) == NULL || approval_facts_load(db, id, &f, &err) != 0) {
         json_decref(a);
         reply_gh_error(ctx, &err);

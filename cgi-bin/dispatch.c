@@ -11,7 +11,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../core/echo.h"
 #include "../core/log.h"
 #include "../core/timeutil.h"
 #include "app.h"
@@ -164,14 +166,40 @@ static void reply_unrouted(struct request_ctx *ctx, int rc, struct buf *allow)
     }
 }
 
+/*
+ * Every request is logged once, when it is answered: one JSON line (the
+ * format of core/log.c, with request_id) whose fields say what was asked
+ * and how it went. README, "Logs", describes each field. Slow requests
+ * (over 500 ms) are the same line at warn level.
+ */
+static void log_completion(const struct request_ctx *ctx, const struct route *route,
+                           int64_t elapsed_ns)
+{
+    char method[32];
+    double ms = (double)elapsed_ns / 1e6;
+    enum log_level level = ms > 500 ? LOG_WARN : LOG_INFO;
+    const char *pattern = route ? route->pattern : "unmatched";
+    json_t *fields;
+
+    if (level < log_get_level())
+        return;
+    /* nginx passes only methods made of letters, but a log line must never be lost to a byte. */
+    text_repair(ctx->req->method, method, sizeof(method));
+    fields = json_pack("{s:s, s:s, s:i, s:f, s:o, s:I, s:i}", "method", method, "route", pattern,
+                       "status", ctx->resp->status, "duration_ms", ms, "user",
+                       ctx->who.via != AUTH_NONE ? json_string(ctx->who.username) : json_null(),
+                       "bytes", (json_int_t)ctx->req->bytes_sent, "pid", (int)getpid());
+    log_fields(level, fields, "%s %s %d", method, pattern, ctx->resp->status);
+}
+
 void dispatch(const struct app *app, struct thread_state *t, char **envp, const struct http_io *io,
               void *io_ctx)
 {
     struct http_request req;
     struct buf allow = BUF_INIT;
     struct request_ctx ctx = {app, t, &req, &t->resp, NULL, 0, {0}};
-    int64_t started = time_mono_ns();
-    double ms;
+    const struct route *counted = NULL;
+    int64_t started = time_mono_ns(), elapsed;
     int rc, path_route = -1;
 
     http_request_init(&req, &t->arena, envp, io, io_ctx);
@@ -183,11 +211,11 @@ void dispatch(const struct app *app, struct thread_state *t, char **envp, const 
     if (rc < 0) {
         /* A known path with the wrong method answers in that path's language. */
         if (path_route >= 0)
-            ctx.route = &routes[path_route];
+            ctx.route = counted = &routes[path_route];
         reply_unrouted(&ctx, rc, &allow);
         ctx.route = NULL;
     } else {
-        ctx.route = &routes[rc];
+        ctx.route = counted = &routes[rc];
         if (credentials_refused(&ctx) != 0) {
             /* answered 400: credentials that are not text */
         } else if (identify(&ctx) != 0 || authorize(&ctx) != 0) {
@@ -224,13 +252,9 @@ void dispatch(const struct app *app, struct thread_state *t, char **envp, const 
     if (!t->resp.streamed)
         http_send(&req, &t->resp);
 
-    ms = (double)(time_mono_ns() - started) / 1e6;
-    if (log_get_level() <= LOG_DEBUG || ms > 500)
-        log_fields(ms > 500 ? LOG_WARN : LOG_DEBUG,
-                   json_pack("{s:s, s:s, s:s, s:i, s:f}", "method", req.method, "path", req.path,
-                             "route", ctx.route ? ctx.route->pattern : "", "status", t->resp.status,
-                             "duration_ms", ms),
-                   "request");
+    elapsed = time_mono_ns() - started;
+    metrics_count(app, counted, req.method, t->resp.status, elapsed);
+    log_completion(&ctx, counted, elapsed);
     log_set_request_id(NULL);
     buf_free(&allow);
     http_request_free(&req);

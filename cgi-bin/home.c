@@ -16,6 +16,7 @@
 #include "../core/events.h"
 #include "../core/freezes.h"
 #include "../core/ledger.h"
+#include "../core/silence.h"
 #include "../core/stats.h"
 #include "../core/timeutil.h"
 #include "approvals.h"
@@ -387,6 +388,35 @@ static int panel_missions(struct db *db, struct tpl_dict *content, int64_t now,
     return 0;
 }
 
+/* Sources and worker jobs gone quiet beyond their cadence (core/silence.c), silent first. */
+static int panel_sources(struct db *db, const struct config *cfg, struct tpl_dict *content,
+                         int64_t now, struct gh_error *err)
+{
+    json_t *list = sources_silent_list(db, cfg, now, err), *src;
+    int watched = 0, silent = 0;
+    size_t i;
+
+    if (list == NULL)
+        return -1;
+    json_array_foreach(list, i, src)
+    {
+        watched++;
+        if (json_is_true(json_object_get(src, "silent")) && silent < SHOWN) {
+            struct tpl_dict *row = tpl_section(content, "SILENT");
+            tpl_set(row, "SOURCE", str(src, "source"));
+            tpl_set(row, "KIND",
+                    strcmp(str(src, "kind") ? str(src, "kind") : "", "job") == 0 ? "worker job"
+                                                                                 : "source");
+            page_time(row, "SINCE", str(src, "silent_since"), now);
+            silent++;
+        }
+    }
+    if (silent == 0)
+        tpl_set_int(tpl_section(content, "ALL_SPEAKING"), "WATCHED", watched);
+    json_decref(list);
+    return 0;
+}
+
 /*
  * GET / — any signed-in user.
  * Where the night starts: what waits for a decision and what expires
@@ -397,20 +427,22 @@ static int panel_missions(struct db *db, struct tpl_dict *content, int64_t now,
 void page_home(struct request_ctx *ctx)
 {
     struct tpl_dict *layout, *content;
-    int64_t now = time_now_ms(), fresh, run;
+    int64_t now = time_now_ms(), fresh, run, head;
     char at[TIME_RFC3339_LEN];
     struct gh_error err;
     struct db *db;
 
-    if ((db = ctx_db(ctx, &err)) == NULL || stats_fresh(db, &fresh, &run, &err) != 0) {
+    if ((db = ctx_db(ctx, &err)) == NULL || stats_fresh(db, &fresh, &run, &err) != 0 ||
+        ledger_head_seq(db, &head, &err) != 0) {
         reply_gh_error(ctx, &err);
         return;
     }
     layout = page_begin(ctx, "Dashboard", "home.tpl", &content);
-    tpl_set_int(content, "LAST_SEQ", ledger_head_seq(db));
+    tpl_set_int(content, "LAST_SEQ", head);
     if (panel_pending(db, content, now, &err) != 0 || panel_freezes(db, content, now, &err) != 0 ||
         panel_deployments(db, content, now, &err) != 0 ||
         panel_missions(db, content, now, &err) != 0 ||
+        panel_sources(db, &ctx->app->cfg, content, now, &err) != 0 ||
         chart_approvals(db, tpl_section(content, "APPROVALS_CHART"), run, now, &err) != 0 ||
         chart_decision_time(db, tpl_section(content, "DECISION_CHART"), run, now, &err) != 0 ||
         chart_events(db, tpl_section(content, "EVENTS_CHART"), run, now, &err) != 0 ||

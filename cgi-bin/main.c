@@ -105,6 +105,9 @@ int main(int argc, char **argv)
         log_error("%s", err.message);
         return cgi ? cgi_startup_failure() : 2;
     }
+    /* Before any fork: every process counts into the same table. */
+    if (metrics_init(&app) != 0)
+        return cgi ? cgi_startup_failure() : 2;
     if (cgi)
         return cgi_serve_once(&app);
 

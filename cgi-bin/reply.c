@@ -23,6 +23,7 @@ struct nav_item {
 static const struct nav_item nav[] = {
     {"Dashboard", "/"},      {"Approvals", "/approvals"},     {"Missions", "/missions"},
     {"Freezes", "/freezes"}, {"Deployments", "/deployments"}, {"Ledger", "/ledger"},
+    {"Status", "/status"},
 };
 
 /*

@@ -9,6 +9,7 @@ const struct route routes[] = {
     /* method  pattern                handler       flags */
     {"GET", "/healthz", api_healthz, R_JSON | R_PUBLIC},
     {"GET", "/readyz", api_readyz, R_JSON | R_PUBLIC},
+    {"GET", "/metrics", api_metrics, R_PUBLIC}, /* nginx lets loopback in only */
     {"GET", "/api/v1/openapi.json", api_openapi, R_JSON | R_PUBLIC},
     {"GET", "/login", page_login, R_PUBLIC},
     {"POST", "/login", page_login_submit, R_PUBLIC},
@@ -94,6 +95,8 @@ const struct route routes[] = {
     {"POST", "/freezes/{name}/violations/{vid}/ack", page_freeze_ack, R_ROLE(ROLE_ADMIN)},
     {"POST", "/freezes/{name}/lift", page_freeze_lift, R_ROLE(ROLE_ADMIN)},
     {"GET", "/ledger", page_ledger, 0},
+    {"GET", "/api/v1/worker/jobs", api_worker_jobs, R_JSON},
+    {"GET", "/status", page_status, 0},
     {"GET", "/", page_home, 0},
 };
 

@@ -28,6 +28,8 @@ extern const size_t nroutes;
 /* health.c */
 void api_healthz(struct request_ctx *ctx);
 void api_readyz(struct request_ctx *ctx);
+/* metrics.c */
+void api_metrics(struct request_ctx *ctx);
 /* openapi.c */
 void api_openapi(struct request_ctx *ctx);
 /* home.c */
@@ -120,6 +122,9 @@ void page_freezes(struct request_ctx *ctx);
 void page_freeze(struct request_ctx *ctx);
 void page_freeze_ack(struct request_ctx *ctx);
 void page_freeze_lift(struct request_ctx *ctx);
+/* status.c */
+void api_worker_jobs(struct request_ctx *ctx);
+void page_status(struct request_ctx *ctx);
 /* users.c */
 void api_users_list(struct request_ctx *ctx);
 

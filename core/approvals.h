@@ -147,4 +147,16 @@ json_t *approvals_decided(struct db *db, const struct approval_filter *f, const 
 int approvals_pending_count(struct db *db, const struct approval_filter *f, int64_t *count,
                             struct gh_error *err);
 
+/* The statuses of a request, in the order approval_gauges counts them. */
+#define APPROVAL_STATUSES 5
+extern const char *const approval_status_names[APPROVAL_STATUSES];
+
+/* What /metrics shows of the approvals, from two indexed queries. */
+struct approval_gauges {
+    int64_t by_status[APPROVAL_STATUSES]; /* requests in each status */
+    int64_t oldest_pending_ms[3];         /* per tier 1..3: the oldest pending request's
+                                             created_at, 0 when none waits */
+};
+int approval_gauges_read(struct db *db, struct approval_gauges *g, struct gh_error *err);
+
 #endif

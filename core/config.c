@@ -77,6 +77,10 @@ static const struct key keys[] = {
 /* The family of named keys: "freeze_root." NAME. */
 #define FREEZE_ROOT_PREFIX "freeze_root."
 
+/* "source_cadence." NAME: seconds, 0 (never watched) or 60 to 30 days. */
+#define SOURCE_CADENCE_PREFIX "source_cadence."
+#define CADENCE_MAX           (30 * 86400)
+
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 const char *config_default_path(void)
@@ -138,6 +142,45 @@ static const char *freeze_root_set(struct config *cfg, const char *key, const ch
     r->path = buf_detach(&b);
     r->where = xstrdup(where);
     return NULL;
+}
+
+/* Store "source_cadence.NAME = value"; NULL, or what was expected. */
+static const char *source_cadence_set(struct config *cfg, const char *key, const char *value,
+                                      const char *where)
+{
+    static _Thread_local char expect[320];
+    const char *name = key + strlen(SOURCE_CADENCE_PREFIX);
+    struct source_cadence *c;
+    char *end;
+    long v;
+
+    if (!valid_client_id(name))
+        return "a source name of letters, digits and ._:- (source_cadence.NAME), 64 at most";
+    errno = 0;
+    v = strtol(value, &end, 10);
+    if (errno || end == value || *end != '\0' || (v != 0 && (v < 60 || v > CADENCE_MAX)))
+        return "0 (never watched) or a number of seconds from 60 to 2592000";
+    for (int i = 0; i < cfg->nsource_cadences; i++)
+        if (strcmp(cfg->source_cadences[i].name, name) == 0) {
+            snprintf(expect, sizeof(expect), "each source named once (it is also set at %s)",
+                     cfg->source_cadences[i].where);
+            return expect;
+        }
+    cfg->source_cadences =
+        xreallocarray(cfg->source_cadences, (size_t)cfg->nsource_cadences + 1, sizeof(*c));
+    c = &cfg->source_cadences[cfg->nsource_cadences++];
+    c->name = xstrdup(name);
+    c->seconds = (int)v;
+    c->where = xstrdup(where);
+    return NULL;
+}
+
+int config_source_cadence(const struct config *cfg, const char *name)
+{
+    for (int i = 0; name && i < cfg->nsource_cadences; i++)
+        if (strcmp(cfg->source_cadences[i].name, name) == 0)
+            return cfg->source_cadences[i].seconds;
+    return -1;
 }
 
 const char *config_freeze_root(const struct config *cfg, const char *name)
@@ -302,6 +345,17 @@ static int read_file(const char *path, struct config *cfg, struct buf *errors)
             }
             continue;
         }
+        if (k == NULL && strncmp(name, SOURCE_CADENCE_PREFIX, strlen(SOURCE_CADENCE_PREFIX)) == 0) {
+            char where[PATH_MAX + 16];
+            snprintf(where, sizeof(where), "%s:%d", path, lineno);
+            expected = source_cadence_set(cfg, name, value, where);
+            if (expected) {
+                buf_printf(errors, "%s:%d: key '%s': expected %s, got \"%s\"\n", path, lineno, name,
+                           expected, value);
+                problems++;
+            }
+            continue;
+        }
         if (k == NULL) {
             buf_printf(errors, "%s:%d: unknown key '%s'\n", path, lineno, name);
             problems++;
@@ -348,10 +402,12 @@ static int read_environment(struct config *cfg, struct buf *errors)
         if (strcmp(name, "config") == 0)
             continue;
         k = key_find(name);
-        if (k == NULL && strncmp(name, FREEZE_ROOT_PREFIX, strlen(FREEZE_ROOT_PREFIX)) == 0) {
+        if (k == NULL &&
+            (strncmp(name, FREEZE_ROOT_PREFIX, strlen(FREEZE_ROOT_PREFIX)) == 0 ||
+             strncmp(name, SOURCE_CADENCE_PREFIX, strlen(SOURCE_CADENCE_PREFIX)) == 0)) {
             buf_printf(errors,
-                       "environment GATEHOUSE_%.*s: named keys (freeze_root.NAME) are read from "
-                       "the configuration file only\n",
+                       "environment GATEHOUSE_%.*s: named keys (freeze_root.NAME, "
+                       "source_cadence.NAME) are read from the configuration file only\n",
                        (int)n, *e + 10);
             problems++;
             continue;
@@ -422,6 +478,13 @@ void config_free(struct config *cfg)
     free(cfg->freeze_roots);
     cfg->freeze_roots = NULL;
     cfg->nfreeze_roots = 0;
+    for (int i = 0; i < cfg->nsource_cadences; i++) {
+        free(cfg->source_cadences[i].name);
+        free(cfg->source_cadences[i].where);
+    }
+    free(cfg->source_cadences);
+    cfg->source_cadences = NULL;
+    cfg->nsource_cadences = 0;
     free(cfg->path);
     cfg->path = NULL;
 }
@@ -453,4 +516,7 @@ void config_describe(const struct config *cfg, struct buf *out)
     for (int i = 0; i < cfg->nfreeze_roots; i++)
         buf_printf(out, "%s%s = %s\n", FREEZE_ROOT_PREFIX, cfg->freeze_roots[i].name,
                    cfg->freeze_roots[i].path);
+    for (int i = 0; i < cfg->nsource_cadences; i++)
+        buf_printf(out, "%s%s = %d\n", SOURCE_CADENCE_PREFIX, cfg->source_cadences[i].name,
+                   cfg->source_cadences[i].seconds);
 }

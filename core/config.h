@@ -10,7 +10,9 @@
  *
  * Besides the fixed keys there are named ones, a family per prefix:
  * "freeze_root.NAME = /path" names a directory freezes may be verified
- * under. NAME has the shape of a client identifier; each name once. They
+ * under; "source_cadence.NAME = SECONDS" says how often the inbound
+ * source NAME is expected to speak (0: never watch it for silence). NAME
+ * has the shape of a client identifier; each name once per family. They
  * are read from the file only (an environment variable cannot carry the
  * dot), and config_check_roots() looks at the directories themselves.
  */
@@ -25,6 +27,13 @@ struct freeze_root {
     char *name;  /* NAME */
     char *path;  /* the directory (relative paths resolved against the file's directory) */
     char *where; /* "file:line" it was set at, for problems found later */
+};
+
+/* An inbound source's expected cadence: "source_cadence.NAME = SECONDS". */
+struct source_cadence {
+    char *name;  /* NAME: the source as events name it */
+    int seconds; /* silent beyond this many seconds; 0: never watched for silence */
+    char *where; /* "file:line" it was set at */
 };
 
 struct config {
@@ -60,6 +69,8 @@ struct config {
     int freeze_verify_seconds;   /* the verify-freezes job re-hashes freezes this often */
     struct freeze_root *freeze_roots; /* freeze_root.NAME keys, in file order */
     int nfreeze_roots;
+    struct source_cadence *source_cadences; /* source_cadence.NAME keys, in file order */
+    int nsource_cadences;
 };
 
 /* The file named by GATEHOUSE_CONFIG, else /etc/gatehouse/gatehouse.conf. */
@@ -79,6 +90,9 @@ void config_describe(const struct config *cfg, struct buf *out);
 
 /* The directory of the freeze root called name, or NULL when none is configured. */
 const char *config_freeze_root(const struct config *cfg, const char *name);
+/* The configured cadence of source name in seconds (0: not watched), or -1 when none is set. */
+int config_source_cadence(const struct config *cfg, const char *name);
+
 /*
  * Look at every freeze root's directory: each must exist and be a
  * directory this process can list. Returns the number of problems, each a

@@ -632,8 +632,10 @@ static void build_head(struct http_request *r, struct http_response *resp, int s
 int http_send(struct http_request *r, struct http_response *resp)
 {
     build_head(r, resp, 0);
-    if (strcmp(r->method, "HEAD") != 0)
+    if (strcmp(r->method, "HEAD") != 0) {
         buf_append(&resp->out, resp->body.data, resp->body.len);
+        r->bytes_sent += (long long)resp->body.len;
+    }
     return r->io->write(r->io_ctx, resp->out.data, resp->out.len);
 }
 
@@ -648,6 +650,7 @@ int http_write(struct http_request *r, const char *data, size_t len)
 {
     if (strcmp(r->method, "HEAD") == 0)
         return 0;
+    r->bytes_sent += (long long)len;
     return r->io->write(r->io_ctx, data, len);
 }
 

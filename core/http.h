@@ -74,6 +74,7 @@ struct http_request {
     struct http_refusal refused_credentials; /* the Authorization header, when not text */
     const struct http_io *io;                /* transport */
     void *io_ctx;                            /* transport's own state */
+    long long bytes_sent; /* body bytes written so far (http_send's body, http_write's pieces) */
 };
 
 /*

@@ -361,14 +361,18 @@ json_t *ledger_latest_checkpoint(struct db *db, struct gh_error *err)
     return cp;
 }
 
-int64_t ledger_head_seq(struct db *db)
+int ledger_head_seq(struct db *db, int64_t *seq, struct gh_error *err)
 {
-    static const char sql[] = "SELECT coalesce(max(seq), 0) FROM ledger";
+    static const char sql[] = "SELECT max(seq) FROM ledger";
     sqlite3_stmt *st = db_prepare(db, sql);
-    int64_t seq = 0;
+    int rc;
 
-    if (st && db_step(db, st, NULL) == SQLITE_ROW)
-        seq = sqlite3_column_int64(st, 0);
+    *seq = 0;
+    if (st == NULL)
+        return gh_fail(err, GH_INTERNAL, "database error");
+    rc = db_step(db, st, err);
+    if (rc == SQLITE_ROW)
+        *seq = sqlite3_column_int64(st, 0);
     db_reset(st);
-    return seq;
+    return rc == SQLITE_ROW ? 0 : -1;
 }

@@ -67,8 +67,6 @@ int ledger_verify(struct db *db, struct ledger_check *out, void (*progress)(int6
 /* One entry as the API shows it: {"seq", "at", "actor", "kind", "subject", "payload",
  * "payload_json", "prev_hash", "hash"}. */
 json_t *ledger_entry_json(sqlite3_stmt *row);
-/* The newest entry's seq (0 for an empty ledger or an error): live pages continue after it. */
-int64_t ledger_head_seq(struct db *db);
 /* The SELECT list ledger_entry_json() reads, for queries over the ledger table. */
 #define LEDGER_COLUMNS "seq, at, actor, kind, subject, payload_json, prev_hash, hash"
 
@@ -79,6 +77,9 @@ int64_t ledger_head_seq(struct db *db);
  */
 int ledger_checkpoint(struct db *db, const struct signkey *key, const char *origin, int64_t *seq,
                       struct gh_error *err);
+/* The chain head's seq (0 for an empty ledger): its number of entries while it is intact. */
+int ledger_head_seq(struct db *db, int64_t *seq, struct gh_error *err);
+
 /* The newest checkpoint as the API shows it, or NULL (GH_NOT_FOUND) when none. */
 json_t *ledger_latest_checkpoint(struct db *db, struct gh_error *err);
 

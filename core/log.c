@@ -78,7 +78,7 @@ static void log_emit(const char *level, json_t *fields, const char *fmt, va_list
         json_object_set(line, "fields", fields);
         json_decref(fields);
     }
-    text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
+    text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10));
     json_decref(line);
     if (text == NULL)
         return;

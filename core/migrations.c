@@ -571,6 +571,42 @@ const struct migration migrations[] =
                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                   "OLD.finished_ms")) DIRTY("deliveries",
                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                             HOUR_OF_MS(
                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                 "NEW.finished_ms")) " END;"},
+        {11, "silent sources and ledger alarms",
+         /* One row per watched source: an inbound one (its events' source) or a worker job
+          * ("worker/NAME"): its cadence, its latest arrival (or success) as the watch last read
+          * it, and whether it is silent. The watch reads new events by seq from where it left
+          * off (source_watch_progress), so ingestion pays for no index of its own. */
+         "CREATE TABLE source_watch ("
+         "  source TEXT PRIMARY KEY,"
+         "  kind TEXT NOT NULL CHECK (kind IN ('source', 'job')),"
+         "  expected_ms INTEGER,"
+         "  cadence TEXT CHECK (cadence IN ('configured', 'learned', 'period')),"
+         "  learned_ms INTEGER,"
+         "  watched_since_ms INTEGER NOT NULL,"
+         "  silent INTEGER NOT NULL DEFAULT 0 CHECK (silent IN (0, 1)),"
+         "  silent_since_ms INTEGER,"
+         "  silent_last_seen_ms INTEGER,"
+         "  last_seen_ms INTEGER"
+         ") STRICT, WITHOUT ROWID;"
+         "CREATE TABLE source_watch_progress ("
+         "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+         "  events_seq INTEGER NOT NULL,"
+         "  learned_ms INTEGER"
+         ") STRICT;"
+         /* Each alarm about the ledger itself once: a gap, a time going backwards, a head left
+          * unsigned. */
+         "CREATE TABLE ledger_alarms ("
+         "  kind TEXT NOT NULL CHECK (kind IN ('gap', 'time_reversal', 'stale_head')),"
+         "  seq INTEGER NOT NULL,"
+         "  detected_at TEXT NOT NULL,"
+         "  detail_json TEXT NOT NULL,"
+         "  PRIMARY KEY (kind, seq)"
+         ") STRICT, WITHOUT ROWID;"
+         /* The watch reads every entry's seq and time each minute: from this, not the table. */
+         "CREATE INDEX ledger_times ON ledger(seq, at);"
+         /* /metrics: how long the oldest pending request of each tier has waited, one seek. */
+         "CREATE INDEX approvals_pending_age ON approvals(tier, created_at) WHERE status = "
+         "'pending';"},
 };
 
 const size_t nmigrations = sizeof(migrations) / sizeof(migrations[0]);

@@ -29,6 +29,7 @@ static const char *const event_types[] = {
     "ledger.checkpoint",
     "source.silent",
     "source.resumed",
+    "ledger.alarm",
     "action.verified",
     "action.violated",
     "action.rollback_requested",

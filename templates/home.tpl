@@ -33,6 +33,11 @@
   <ul class="dash-list">{{#MISSION}}<li><a href="/missions/{{ID}}">{{TITLE}}</a> <span class="hint">last activity {{>AT}}</span></li>{{/MISSION}}</ul>
   {{#MORE_MISSIONS}}<p><a href="/missions?status=active">All active missions</a></p>{{/MORE_MISSIONS}}
 </section>
+<section class="card" id="sources-panel" data-live aria-labelledby="sources-title">
+  <h2 id="sources-title"><a href="/status">Sources and the worker</a></h2>
+  {{#ALL_SPEAKING}}<p><span class="badge good">speaking</span> No source or worker job is silent beyond its cadence ({{WATCHED}} watched).</p>{{/ALL_SPEAKING}}
+  <ul class="dash-list">{{#SILENT}}<li><span class="badge bad">silent</span> {{KIND}} <strong>{{SOURCE}}</strong> <span class="hint">since {{>SINCE}}</span></li>{{/SILENT}}</ul>
+</section>
 </div>
 </div>
 <section class="card" aria-labelledby="trends-title">

@@ -22,6 +22,8 @@ int job_break_glass(struct job_ctx *ctx, struct gh_error *err)
 
     if (approvals_sync_break_glass(ctx->db, &system, BATCH, &changed, &granted, err) != 0)
         return -1;
+    job_count(ctx, "re_evaluated", changed);
+    job_count(ctx, "granted", granted);
     buf_printf(ctx->summary, "%d request%s re-evaluated, %d granted", changed,
                changed == 1 ? "" : "s", granted);
     return 0;

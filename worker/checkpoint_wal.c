@@ -13,6 +13,7 @@ int job_checkpoint_wal(struct job_ctx *ctx, struct gh_error *err)
 
     if (db_checkpoint(ctx->db, &left, err) != 0)
         return -1;
+    job_count(ctx, "pages_left", left);
     buf_printf(ctx->summary, "WAL checkpointed, %d page%s still needed by readers", left,
                left == 1 ? "" : "s");
     return 0;

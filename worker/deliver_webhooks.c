@@ -143,6 +143,9 @@ int job_deliver_webhooks(struct job_ctx *ctx, struct gh_error *err)
             log_info("deliver-webhooks: %d delivered so far", delivered);
     }
     curl_easy_cleanup(curl);
+    job_count(ctx, "delivered", delivered);
+    job_count(ctx, "to_retry", retried);
+    job_count(ctx, "failed", failed);
     if (rc == 0)
         buf_printf(ctx->summary, "%d delivered, %d to retry, %d failed", delivered, retried,
                    failed);

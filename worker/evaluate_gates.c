@@ -16,6 +16,8 @@ int job_evaluate_gates(struct job_ctx *ctx, struct gh_error *err)
 
     if (deployments_watch(ctx->db, &worker, &evaluated, &fired, err) != 0)
         return -1;
+    job_count(ctx, "gates_evaluated", evaluated);
+    job_count(ctx, "triggers_fired", fired);
     buf_printf(ctx->summary, "%d gate%s evaluated, %d rollback trigger%s fired", evaluated,
                evaluated == 1 ? "" : "s", fired, fired == 1 ? "" : "s");
     return 0;

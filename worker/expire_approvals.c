@@ -20,6 +20,7 @@ int job_expire_approvals(struct job_ctx *ctx, struct gh_error *err)
         return -1;
     if (count > BATCH)
         log_info("expire-approvals: %d requests expired", count);
+    job_count(ctx, "expired", count);
     buf_printf(ctx->summary, "%d request%s expired", count, count == 1 ? "" : "s");
     return 0;
 }

@@ -1,38 +1,50 @@
-/* Every job the worker knows, on one screen. */
+/* Every job the worker knows, with its function (the schedule is core/jobsched.c). */
 #include "jobs.h"
 
 #include <string.h>
 
-/* One job a line, in the order a run takes them. */
+#include "../core/log.h"
+
 /* clang-format off */
-const struct job jobs[] = {
-    /* name              period  function             period from the configuration */
-    /* Before deliveries, so that the same run tells the subscribers: */
-    {"expire-approvals", 0,      job_expire_approvals, NULL},
-    {"break-glass",      0,      job_break_glass,      NULL},
-    {"evaluate-gates",   0,      job_evaluate_gates,   NULL}, /* every run: triggers each time */
-    {"verify-actions",   0,      job_verify_actions,   NULL}, /* contracts past their deadline */
-    {"verify-freezes",   900,    job_verify_freezes,   verify_freezes_period},
-    {"deliver-webhooks", 0,      job_deliver_webhooks, NULL},
-    {"aggregate",        0,      job_aggregate,        NULL}, /* hours changed since the last run */
-    {"sign-checkpoint",  60,     job_sign_checkpoint,  NULL},
-    {"verify-ledger",    3600,   job_verify_ledger,    NULL},
-    {"prune",            60,     job_prune,            NULL},
-    {"checkpoint-wal",   60,     job_checkpoint_wal,   NULL},
+static const struct job jobs[] = {
+    {"expire-approvals", job_expire_approvals},
+    {"break-glass",      job_break_glass},
+    {"evaluate-gates",   job_evaluate_gates},
+    {"verify-actions",   job_verify_actions},
+    {"verify-freezes",   job_verify_freezes},
+    {"watch-sources",    job_watch_sources},
+    {"deliver-webhooks", job_deliver_webhooks},
+    {"aggregate",        job_aggregate},
+    {"sign-checkpoint",  job_sign_checkpoint},
+    {"watch-ledger",     job_watch_ledger},
+    {"verify-ledger",    job_verify_ledger},
+    {"prune",            job_prune},
+    {"checkpoint-wal",   job_checkpoint_wal},
 };
 /* clang-format on */
 
-const size_t njobs = sizeof(jobs) / sizeof(jobs[0]);
-
-int job_period(const struct job *job, const struct config *cfg)
-{
-    return job->period ? job->period(cfg) : job->period_seconds;
-}
+#define NJOBS (sizeof(jobs) / sizeof(jobs[0]))
 
 const struct job *job_find(const char *name)
 {
-    for (size_t i = 0; i < njobs; i++)
+    for (size_t i = 0; name && i < NJOBS; i++)
         if (strcmp(jobs[i].name, name) == 0)
             return &jobs[i];
     return NULL;
+}
+
+void jobs_check(void)
+{
+    for (size_t i = 0; i < njob_schedule; i++)
+        if (job_find(job_schedule[i].name) == NULL)
+            fatal("the scheduled job %s has no function in worker/jobs.c", job_schedule[i].name);
+    for (size_t i = 0; i < NJOBS; i++)
+        if (job_schedule_find(jobs[i].name) == NULL)
+            fatal("the job %s is not in the schedule (core/jobsched.c)", jobs[i].name);
+}
+
+void job_count(struct job_ctx *ctx, const char *name, long long n)
+{
+    if (ctx->counts)
+        json_object_set_new(ctx->counts, name, json_integer((json_int_t)n));
 }

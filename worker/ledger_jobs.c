@@ -24,6 +24,7 @@ int job_verify_ledger(struct job_ctx *ctx, struct gh_error *err)
     if (!c.ok)
         return gh_fail(err, GH_CONFLICT, "the ledger is broken at seq %lld: %s",
                        (long long)c.first_bad, c.problem);
+    job_count(ctx, "entries", c.entries);
     buf_printf(ctx->summary, "%lld entries, chain intact", (long long)c.entries);
     return 0;
 }
@@ -40,6 +41,7 @@ int job_sign_checkpoint(struct job_ctx *ctx, struct gh_error *err)
     signkey_wipe(&key);
     if (rc != 0)
         return -1;
+    job_count(ctx, "signed_seq", seq);
     if (seq)
         buf_printf(ctx->summary, "head at seq %lld signed", (long long)seq);
     else

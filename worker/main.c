@@ -42,8 +42,8 @@ static void usage(FILE *to)
                 "       gatehouse-worker [--config FILE] run --interval SECONDS\n"
                 "       gatehouse-worker [--config FILE] run --job NAME [--now RFC3339]\n"
                 "jobs:");
-    for (size_t i = 0; i < njobs; i++)
-        fprintf(to, " %s", jobs[i].name);
+    for (size_t i = 0; i < njob_schedule; i++)
+        fprintf(to, " %s", job_schedule[i].name);
     fputc('\n', to);
 }
 
@@ -61,78 +61,106 @@ static const char *holder_id(void)
 }
 
 /*
+ * The run's one log line: the job, its outcome, how long it took, its
+ * counts and, when it failed, the error. at is the time the job acted at
+ * (--now, else the clock).
+ */
+static void log_run(const char *name, int ok, double ms, int64_t at, json_t *counts,
+                    const char *summary, const char *error)
+{
+    char when[TIME_RFC3339_LEN];
+    json_t *fields;
+
+    time_format_rfc3339(at, when);
+    fields = json_pack("{s:s, s:s, s:f, s:s, s:O}", "job", name, "outcome", ok ? "ok" : "failed",
+                       "duration_ms", ms, "at", when, "counts", counts);
+    if (ok) {
+        log_fields(LOG_INFO, fields, "job %s done: %s", name, summary);
+    } else {
+        if (fields)
+            json_object_set_new(fields, "error", json_string(error));
+        log_fields(LOG_ERROR, fields, "job %s failed: %s", name, error);
+    }
+}
+
+/*
  * Run one job under its lease, record the run, print what it did.
  * Returns 0 (done, or skipped because not due or held elsewhere) or -1.
  */
-static int run_job(const struct job *job, const struct config *cfg, struct db *db, int64_t now,
-                   int forced)
+static int run_job(const struct job_schedule *sched, const struct config *cfg, struct db *db,
+                   int64_t now, int forced)
 {
+    const struct job *job = job_find(sched->name);
+    const char *name = sched->name;
+    int period = job_schedule_period(sched, cfg);
     struct buf summary = BUF_INIT;
-    struct job_ctx ctx = {cfg, db, now, forced, &summary};
+    json_t *counts = json_object();
+    struct job_ctx ctx = {cfg, db, now, forced, &summary, counts};
     struct gh_error err = {GH_OK, "", ""}, rerr;
-    int64_t started, run_id = 0;
+    int64_t started = time_mono_ns(), elapsed = 0, run_id = 0;
     int due = 1, rc = -1;
-    double ms;
 
-    if (!forced && job_due(db, job->name, now, job_period(job, cfg), &due, &err) != 0)
+    if (!forced && job_due(db, name, now, period, &due, &err) != 0)
         goto report;
     if (!due) {
-        printf("%s: not due (every %d s)\n", job->name, job_period(job, cfg));
-        buf_free(&summary);
-        return 0;
+        printf("%s: not due (every %d s)\n", name, period);
+        rc = 0;
+        goto out;
     }
-    switch (lease_take(db, job->name, holder_id(), now,
+    switch (lease_take(db, name, holder_id(), now,
                        ((int64_t)cfg->worker_max_run_seconds + 60) * 1000, &err)) {
     case 1:
         break;
     case 0:
-        printf("%s: skipped, another worker holds its lease\n", job->name);
-        buf_free(&summary);
-        return 0;
+        printf("%s: skipped, another worker holds its lease\n", name);
+        rc = 0;
+        goto out;
     default:
         goto report;
     }
     started = time_mono_ns();
-    if (run_start(db, job->name, now, &run_id, &err) == 0)
+    if (run_start(db, name, now, &run_id, &err) == 0)
         rc = job->run(&ctx, &err);
-    ms = (double)(time_mono_ns() - started) / 1e6;
-    if (run_id &&
-        run_end(db, run_id, rc == 0, buf_str(&summary), rc ? err.message : NULL, &rerr) != 0)
-        log_error("cannot record the end of %s: %s", job->name, rerr.message);
-    lease_release(db, job->name, holder_id(), NULL);
+    elapsed = time_mono_ns() - started;
+    /* The run ends on the clock it acted on: --now plus the time it took. */
+    if (run_id && run_end(db, run_id, rc == 0, buf_str(&summary), rc ? err.message : NULL,
+                          now + elapsed / 1000000, &rerr) != 0)
+        log_error("cannot record the end of %s: %s", name, rerr.message);
+    lease_release(db, name, holder_id(), NULL);
     if (rc == 0) {
-        printf("%s: ok in %.1f ms: %s\n", job->name, ms, buf_str(&summary));
-        log_fields(LOG_INFO, json_pack("{s:s, s:f}", "job", job->name, "duration_ms", ms),
-                   "job %s done: %s", job->name, buf_str(&summary));
+        printf("%s: ok in %.1f ms: %s\n", name, (double)elapsed / 1e6, buf_str(&summary));
+        log_run(name, 1, (double)elapsed / 1e6, now, counts, buf_str(&summary), NULL);
     }
 report:
     if (rc != 0) {
-        printf("%s: FAILED: %s\n", job->name, err.message);
-        log_fields(LOG_ERROR, json_pack("{s:s}", "job", job->name), "job %s failed: %s", job->name,
-                   err.message);
+        printf("%s: FAILED: %s\n", name, err.message);
+        log_run(name, 0, (double)elapsed / 1e6, now, counts, NULL, err.message);
     }
+out:
     fflush(stdout);
+    json_decref(counts);
     buf_free(&summary);
     return rc;
 }
 
 /* One pass over the jobs (or the one named), within the run-time budget. */
-static int run_once(const struct config *cfg, struct db *db, const struct job *only, int64_t now)
+static int run_once(const struct config *cfg, struct db *db, const struct job_schedule *only,
+                    int64_t now)
 {
     int64_t deadline = time_mono_ns() + (int64_t)cfg->worker_max_run_seconds * 1000000000;
     int failed = 0;
 
-    for (size_t i = 0; i < njobs; i++) {
-        if (only && only != &jobs[i])
+    for (size_t i = 0; i < njob_schedule; i++) {
+        if (only && only != &job_schedule[i])
             continue;
         if (stop_requested)
             break;
         if (time_mono_ns() > deadline) {
             printf("run time of %d s used up; %s and later jobs wait for the next run\n",
-                   cfg->worker_max_run_seconds, jobs[i].name);
+                   cfg->worker_max_run_seconds, job_schedule[i].name);
             break;
         }
-        failed |= run_job(&jobs[i], cfg, db, now, only != NULL) != 0;
+        failed |= run_job(&job_schedule[i], cfg, db, now, only != NULL) != 0;
     }
     return failed ? 1 : 0;
 }
@@ -144,7 +172,7 @@ int main(int argc, char **argv)
     struct db db;
     struct gh_error err;
     struct db_options opt;
-    const struct job *only = NULL;
+    const struct job_schedule *only = NULL;
     int once = 0, interval = 0, rc = 2;
     int64_t now = 0;
 
@@ -195,7 +223,8 @@ int main(int argc, char **argv)
                 now_text);
         return 2;
     }
-    if (job_name && (only = job_find(job_name)) == NULL) {
+    jobs_check();
+    if (job_name && (only = job_schedule_find(job_name)) == NULL) {
         fprintf(stderr, "gatehouse-worker: no job named '%s'\n", job_name);
         usage(stderr);
         return 2;

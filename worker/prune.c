@@ -19,6 +19,9 @@ int job_prune(struct job_ctx *ctx, struct gh_error *err)
                          &deliveries, err) != 0 ||
         idempotency_prune(ctx->db, ctx->now_ms - IDEMPOTENCY_KEEP_MS, &keys, err) != 0)
         return -1;
+    job_count(ctx, "sessions", sessions);
+    job_count(ctx, "deliveries", deliveries);
+    job_count(ctx, "idempotency_keys", keys);
     buf_printf(ctx->summary,
                "%d expired session%s, %d old deliver%s and %d idempotency key%s removed", sessions,
                sessions == 1 ? "" : "s", deliveries, deliveries == 1 ? "y" : "ies", keys,

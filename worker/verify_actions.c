@@ -21,6 +21,7 @@ int job_verify_actions(struct job_ctx *ctx, struct gh_error *err)
         return -1;
     if (count > BATCH)
         log_info("verify-actions: %d verifications closed", count);
+    job_count(ctx, "unverifiable", count);
     buf_printf(ctx->summary, "%d verification%s closed at the deadline", count,
                count == 1 ? "" : "s");
     return 0;

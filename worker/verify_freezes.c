@@ -24,11 +24,6 @@
 #include "../core/timeutil.h"
 #include "jobs.h"
 
-int verify_freezes_period(const struct config *cfg)
-{
-    return cfg->freeze_verify_seconds;
-}
-
 int job_verify_freezes(struct job_ctx *ctx, struct gh_error *err)
 {
     struct freeze_actor worker = {"worker", ctx->cfg->public_url, ctx->now_ms};
@@ -68,6 +63,13 @@ int job_verify_freezes(struct job_ctx *ctx, struct gh_error *err)
     }
     freeze_names_free(names, count);
     free(last_ms);
+    job_count(ctx, "checked", checked);
+    job_count(ctx, "violated", violated);
+    job_count(ctx, "new_violations", opened);
+    job_count(ctx, "restored", restored);
+    job_count(ctx, "left_alone", fresh);
+    job_count(ctx, "left_for_next_run", left);
+    job_count(ctx, "not_verified", failed);
     buf_printf(ctx->summary, "%d freeze%s checked, %d violated; %d new violation%s, %d restored",
                checked, checked == 1 ? "" : "s", violated, opened, opened == 1 ? "" : "s",
                restored);

@@ -199,3 +199,25 @@ def test_the_freeze_badge_follows_the_freezes(st):
     r = call(st, "alice", "POST", "/api/v1/freezes/dash-freeze/checks", {"artifacts": changed})
     assert r.status == 200, r.text
     assert badge() == "violated"
+
+
+def test_the_dashboard_names_what_fell_silent(new_stack):
+    s = new_stack("webhook_allow_http = 1\n")
+    cookie, _ = demo_login(s, "vera")
+
+    def panel():
+        text = s.get("/", headers=cookie).text
+        part = text[text.index('id="sources-panel"'):]
+        return part[:part.index("</section>")]
+
+    assert "No source or worker job is silent" in panel()
+    # The worker runs now; a day later none of its jobs has succeeded for three periods.
+    assert subprocess.run([os.path.join(REPO, "bin/gatehouse-worker"), "--config", s.conf, "run", "--once"],
+                          capture_output=True, timeout=60).returncode == 0
+    later = iso(datetime.now(timezone.utc) + timedelta(days=1))
+    r = subprocess.run([os.path.join(REPO, "bin/gatehouse-worker"), "--config", s.conf, "run",
+                        "--job", "watch-sources", "--now", later], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    text = panel()
+    assert re.search(r'silent</span> worker job <strong>worker/[a-z-]+</strong>', text)
+    assert 'href="/status"' in text

@@ -69,7 +69,10 @@ extern const struct unit_test identity_tests[];
 extern const struct unit_test json_tests[];
 extern const struct unit_test ledger_tests[];
 extern const struct unit_test rollup_tests[];
+extern const struct unit_test prom_tests[];
+extern const struct unit_test reqstats_tests[];
 extern const struct unit_test router_tests[];
+extern const struct unit_test silence_tests[];
 extern const struct unit_test time_tests[];
 extern const struct unit_test tpl_tests[];
 

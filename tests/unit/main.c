@@ -30,8 +30,8 @@ static const struct unit_test *const groups[] = {
     approval_tests,      arena_buf_tests, chart_tests,        config_tests,     contract_tests,
     criteria_tests,      crypto_tests,    db_tests,           deployment_tests, echo_tests,
     event_summary_tests, freeze_tests,    group_commit_tests, http_tests,       identity_tests,
-    json_tests,          ledger_tests,    rollup_tests,       router_tests,     time_tests,
-    tpl_tests,
+    json_tests,          ledger_tests,    prom_tests,         reqstats_tests,   rollup_tests,
+    router_tests,        silence_tests,   time_tests,         tpl_tests,
 };
 
 int main(int argc, char **argv)

@@ -171,15 +171,56 @@ static void named_freeze_roots(void)
     setenv("GATEHOUSE_FREEZE_ROOT.X", "/x", 1);
     path = write_conf("e.conf", "");
     CHECK_INT(config_load(path, &cfg, &err), 1);
-    CHECK_CONTAINS(buf_str(&err), "named keys (freeze_root.NAME) are read from the configuration "
-                                  "file only");
+    CHECK_CONTAINS(buf_str(&err), "named keys (freeze_root.NAME, source_cadence.NAME) are read "
+                                  "from the configuration file only");
     unsetenv("GATEHOUSE_FREEZE_ROOT.X");
     config_free(&cfg);
     buf_free(&err);
     buf_free(&out);
 }
 
+static void source_cadences(void)
+{
+    struct config cfg;
+    struct buf err = BUF_INIT, out = BUF_INIT;
+    const char *path;
+    char want[1400];
+
+    path = write_conf("c.conf", "source_cadence.sentinel = 300\n"
+                                "source_cadence.ci-bot = 0\n");
+    CHECK_INT(config_load(path, &cfg, &err), 0);
+    CHECK_STR(buf_str(&err), "");
+    CHECK_INT(config_source_cadence(&cfg, "sentinel"), 300);
+    CHECK_INT(config_source_cadence(&cfg, "ci-bot"), 0);
+    CHECK_INT(config_source_cadence(&cfg, "other"), -1);
+    config_describe(&cfg, &out);
+    CHECK_CONTAINS(buf_str(&out), "source_cadence.sentinel = 300\n");
+    config_free(&cfg);
+
+    path = write_conf("bad.conf", "source_cadence.a/b = 300\n"
+                                  "source_cadence.x = 59\n"
+                                  "source_cadence.y = soon\n"
+                                  "source_cadence.z = 600\n"
+                                  "source_cadence.z = 900\n"
+                                  "source_cadence.w = 2592001\n");
+    CHECK_INT(config_load(path, &cfg, &err), 5);
+    CHECK_CONTAINS(buf_str(&err), "key 'source_cadence.a/b': expected a source name");
+    snprintf(want, sizeof(want),
+             "%s:2: key 'source_cadence.x': expected 0 (never watched) or a number of seconds "
+             "from 60 to 2592000, got \"59\"",
+             path);
+    CHECK_CONTAINS(buf_str(&err), want);
+    CHECK_CONTAINS(buf_str(&err), "key 'source_cadence.y': expected 0 (never watched)");
+    snprintf(want, sizeof(want), "each source named once (it is also set at %s:4)", path);
+    CHECK_CONTAINS(buf_str(&err), want);
+    CHECK_CONTAINS(buf_str(&err), "key 'source_cadence.w': expected 0");
+    config_free(&cfg);
+    buf_free(&err);
+    buf_free(&out);
+}
+
 const struct unit_test config_tests[] = {
+    {"config: source cadences", source_cadences},
     {"config: named freeze roots", named_freeze_roots},
     {"config: defaults, relative paths", defaults_and_relative_paths},
     {"config: errors name file, line and key", errors_name_file_line_and_key},
