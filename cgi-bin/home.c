@@ -285,7 +285,7 @@ static int panel_pending(struct db *db, struct tpl_dict *content, int64_t now, s
     }
     if ((oldest = approvals_pending(db, &any, NULL, 1, next, err)) == NULL)
         return -1;
-    if ((soonest = approvals_expiring(db, SHOWN, err)) == NULL) {
+    if ((soonest = approvals_expiring(db, now, SHOWN, err)) == NULL) {
         json_decref(oldest);
         return -1;
     }

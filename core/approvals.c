@@ -981,16 +981,17 @@ json_t *approvals_pending(struct db *db, const struct approval_filter *f, const 
     return list;
 }
 
-json_t *approvals_expiring(struct db *db, int limit, struct gh_error *err)
+json_t *approvals_expiring(struct db *db, int64_t now_ms, int limit, struct gh_error *err)
 {
     static const char sql[] = "SELECT " APPROVAL_COLUMNS " FROM approvals INDEXED BY"
-                              " approvals_expiring WHERE status = 'pending' ORDER BY expires_ms"
-                              " LIMIT :limit";
+                              " approvals_expiring WHERE status = 'pending' AND expires_ms > :now"
+                              " ORDER BY expires_ms LIMIT :limit";
     int64_t last_id, last_ms;
     sqlite3_stmt *st = db_prepare(db, sql);
     int more;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":limit", limit))) != 0) {
+    if (st == NULL ||
+        db_bind(st, BINDS(BIND_INT(":now", now_ms), BIND_INT(":limit", limit))) != 0) {
         db_reset(st);
         gh_fail(err, GH_INTERNAL, "database error");
         return NULL;

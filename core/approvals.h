@@ -138,8 +138,12 @@ json_t *approvals_list(struct db *db, const struct approval_filter *f, const cha
  */
 json_t *approvals_pending(struct db *db, const struct approval_filter *f, const char *cursor,
                           int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err);
-/* The limit pending requests whose deadline comes first, soonest first. */
-json_t *approvals_expiring(struct db *db, int limit, struct gh_error *err);
+/*
+ * The limit pending requests whose deadline comes first after now_ms,
+ * soonest first (one past its deadline can no longer be voted on, whether
+ * or not the worker has marked it expired yet).
+ */
+json_t *approvals_expiring(struct db *db, int64_t now_ms, int limit, struct gh_error *err);
 /* and decided requests, most recently decided first. */
 json_t *approvals_decided(struct db *db, const struct approval_filter *f, const char *cursor,
                           int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err);
