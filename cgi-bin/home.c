@@ -136,7 +136,8 @@ static int series(struct db *db, enum chart_series_id id, int64_t run, int64_t n
     if (rc == 0) {
         *n = cached.n[id];
         *p = xcalloc(*n + 1, sizeof(**p));
-        memcpy(*p, cached.p[id], *n * sizeof(**p));
+        if (*n > 0) /* an empty series has no array to copy from */
+            memcpy(*p, cached.p[id], *n * sizeof(**p));
     }
     pthread_mutex_unlock(&cached.lock);
     return rc;

@@ -405,7 +405,7 @@ static int chunk_run(struct db *db, int chunk, struct rollup_progress *p, int *t
         char hour[16], family[16];
     } *marks = xcalloc((size_t)chunk, sizeof(*marks));
     sqlite3_stmt *st;
-    int n = 0, rc;
+    int n = 0, rc = SQLITE_DONE; /* a chunk of none steps nothing */
 
     *taken = 0;
     if (db_begin_write(db, err) != 0) {
