@@ -32,4 +32,17 @@ int approval_record(struct db *db, const struct actor *who, const char *actor, c
  */
 int approval_run(struct db *db, db_work_fn work, void *arg, json_t **out, struct gh_error *err);
 
+/* What approvals_due_run does to each due request, inside its batch's transaction. */
+typedef int (*approval_due_fn)(struct db *db, const struct actor *who, int64_t id,
+                               struct gh_error *err);
+
+/*
+ * Apply fn to every request due_sql selects (a column of ids, binding
+ * :now from who and :n, the batch), up to batch a write transaction so
+ * that the write lock is short even after a long outage, until a batch
+ * comes back short. *count receives how many were done.
+ */
+int approvals_due_run(struct db *db, const struct actor *who, const char *due_sql, int batch,
+                      approval_due_fn fn, int *count, struct gh_error *err);
+
 #endif

@@ -694,24 +694,17 @@ int approval_report_execution(struct db *db, const struct actor *who, int64_t id
     return rc;
 }
 
-/* Expire up to batch overdue requests in one transaction; *done receives how many. */
-static int expire_batch(struct db *db, const struct actor *who, int batch, int *done,
-                        struct gh_error *err)
+/* One batch of approvals_due_run, in one write transaction; *done receives how many. */
+static int due_batch(struct db *db, const struct actor *who, const char *due_sql, int batch,
+                     approval_due_fn fn, int *done, struct gh_error *err)
 {
-    static const char due_sql[] = "SELECT id FROM approvals WHERE status = 'pending'"
-                                  " AND expires_ms <= :now ORDER BY expires_ms, id LIMIT :n";
-    static const char sql[] =
-        "UPDATE approvals SET status = 'expired', decided_at = :at, decided_ms = :ms,"
-        " decided_by = 'system' WHERE id = :id AND status = 'pending'";
-    char at[TIME_RFC3339_LEN];
     int64_t ids[256];
-    int n = 0, rc = 0;
+    int n = 0, rc = SQLITE_DONE; /* a batch of 0 reads nothing: done */
     sqlite3_stmt *st;
 
     *done = 0;
     if (batch > (int)(sizeof(ids) / sizeof(ids[0])))
         batch = (int)(sizeof(ids) / sizeof(ids[0]));
-    time_format_rfc3339(who->now_ms, at);
     if (db_begin_write(db, err) != 0)
         return -1;
     st = db_prepare(db, due_sql);
@@ -725,21 +718,11 @@ static int expire_batch(struct db *db, const struct actor *who, int batch, int *
         ids[n++] = sqlite3_column_int64(st, 0);
     db_reset(st);
     rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
-    for (int i = 0; rc == 0 && i < n; i++) {
-        rc = db_run(
-            db, sql, NULL, err,
-            BINDS(BIND_TEXT(":at", at), BIND_INT(":ms", who->now_ms), BIND_INT(":id", ids[i])));
-        if (rc == 0)
-            rc = approval_record(db, who, who->username, "approval.expired", ids[i], NULL, NULL,
-                                 err);
-    }
-    if (rc != 0) {
-        db_rollback(db);
-        return -1;
-    }
-    if (n == 0) {
-        db_rollback(db); /* nothing was due: nothing to commit */
-        return 0;
+    for (int i = 0; rc == 0 && i < n; i++)
+        rc = fn(db, who, ids[i], err);
+    if (rc != 0 || n == 0) {
+        db_rollback(db); /* a failure, or nothing was due: nothing to commit */
+        return rc;
     }
     if (db_commit(db, err) != 0)
         return -1;
@@ -747,18 +730,42 @@ static int expire_batch(struct db *db, const struct actor *who, int batch, int *
     return 0;
 }
 
-int approvals_expire(struct db *db, const struct actor *who, int batch, int *count,
-                     struct gh_error *err)
+int approvals_due_run(struct db *db, const struct actor *who, const char *due_sql, int batch,
+                      approval_due_fn fn, int *count, struct gh_error *err)
 {
     int done;
 
     *count = 0;
     do {
-        if (expire_batch(db, who, batch, &done, err) != 0)
+        if (due_batch(db, who, due_sql, batch, fn, &done, err) != 0)
             return -1;
         *count += done;
     } while (done == batch);
     return 0;
+}
+
+/* Mark one overdue request expired (approvals_expire's work, per request). */
+static int expire_one(struct db *db, const struct actor *who, int64_t id, struct gh_error *err)
+{
+    static const char sql[] =
+        "UPDATE approvals SET status = 'expired', decided_at = :at, decided_ms = :ms,"
+        " decided_by = 'system' WHERE id = :id AND status = 'pending'";
+    char at[TIME_RFC3339_LEN];
+
+    time_format_rfc3339(who->now_ms, at);
+    if (db_run(db, sql, NULL, err,
+               BINDS(BIND_TEXT(":at", at), BIND_INT(":ms", who->now_ms), BIND_INT(":id", id))) != 0)
+        return -1;
+    return approval_record(db, who, who->username, "approval.expired", id, NULL, NULL, err);
+}
+
+int approvals_expire(struct db *db, const struct actor *who, int batch, int *count,
+                     struct gh_error *err)
+{
+    static const char due_sql[] = "SELECT id FROM approvals WHERE status = 'pending'"
+                                  " AND expires_ms <= :now ORDER BY expires_ms, id LIMIT :n";
+
+    return approvals_due_run(db, who, due_sql, batch, expire_one, count, err);
 }
 
 /*

@@ -367,6 +367,24 @@ int db_run(struct db *db, const char *sql, int *changes, struct gh_error *err,
     return 0;
 }
 
+int db_int64(struct db *db, const char *sql, int64_t def, int64_t *value, struct gh_error *err,
+             const struct db_bind *binds)
+{
+    sqlite3_stmt *st = db_prepare(db, sql);
+    int rc;
+
+    *value = def;
+    if (st == NULL || db_bind(st, binds) != 0) {
+        db_reset(st);
+        return gh_fail(err, GH_INTERNAL, "database error");
+    }
+    rc = db_step(db, st, err);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        *value = sqlite3_column_int64(st, 0);
+    db_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 int db_write(struct db *db, const char *sql, int *changes, int64_t *rowid, struct gh_error *err,
              const struct db_bind *binds)
 {
@@ -512,17 +530,12 @@ uint64_t db_events_epoch(const struct db *db)
 
 int db_schema_version(struct db *db, int *version, struct gh_error *err)
 {
-    static const char sql[] = "PRAGMA user_version";
-    sqlite3_stmt *st = db_prepare(db, sql);
-    int rc;
+    int64_t v;
 
-    if (st == NULL)
-        return gh_fail(err, GH_INTERNAL, "database error");
-    rc = db_step(db, st, err);
-    if (rc == SQLITE_ROW)
-        *version = sqlite3_column_int(st, 0);
-    db_reset(st);
-    return rc == SQLITE_ROW ? 0 : -1;
+    if (db_int64(db, "PRAGMA user_version", 0, &v, err, NULL) != 0)
+        return -1;
+    *version = (int)v;
+    return 0;
 }
 
 int db_schema_latest(void)

@@ -173,6 +173,13 @@ int db_run(struct db *db, const char *sql, int *changes, struct gh_error *err,
 int db_write(struct db *db, const char *sql, int *changes, int64_t *rowid, struct gh_error *err,
              const struct db_bind *binds);
 
+/*
+ * A query of one integer (a count, a max, a flag): its first column of the
+ * first row in *value, def when there is no row or the value is NULL.
+ */
+int db_int64(struct db *db, const char *sql, int64_t def, int64_t *value, struct gh_error *err,
+             const struct db_bind *binds);
+
 /* Run SQL text without results (schema, pragmas); logged on failure. */
 int db_exec(struct db *db, const char *sql, struct gh_error *err);
 

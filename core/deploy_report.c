@@ -152,14 +152,8 @@ static json_t *gate_history(struct db *db, const struct deployment_row *d, int l
         json_array_insert_new(list, 0, decision); /* newest were read first */
     }
     db_reset(st);
-    if (rc == SQLITE_DONE && (st = db_prepare(db, count_sql)) != NULL &&
-        db_bind(st, BINDS(BIND_INT(":d", d->num))) == 0 &&
-        (rc = db_step(db, st, err)) == SQLITE_ROW) {
-        *total = sqlite3_column_int64(st, 0);
-        rc = SQLITE_DONE;
-    }
-    db_reset(st);
-    if (rc != SQLITE_DONE) {
+    if (rc != SQLITE_DONE ||
+        db_int64(db, count_sql, 0, total, err, BINDS(BIND_INT(":d", d->num))) != 0) {
         json_decref(list);
         return NULL;
     }

@@ -410,20 +410,10 @@ static int bad_cursor(struct gh_error *err)
 static int freeze_id_of(struct db *db, const char *name, int64_t *id, struct gh_error *err)
 {
     static const char sql[] = "SELECT id FROM freezes WHERE name = :name";
-    sqlite3_stmt *st = db_prepare(db, sql);
-    int rc;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_TEXT(":name", name))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
-    rc = db_step(db, st, err);
-    if (rc == SQLITE_ROW)
-        *id = sqlite3_column_int64(st, 0);
-    db_reset(st);
-    if (rc == SQLITE_DONE)
-        return gh_fail(err, GH_NOT_FOUND, "no freeze named %.64s", name);
-    return rc == SQLITE_ROW ? 0 : -1;
+    if (db_int64(db, sql, 0, id, err, BINDS(BIND_TEXT(":name", name))) != 0)
+        return -1;
+    return *id ? 0 : gh_fail(err, GH_NOT_FOUND, "no freeze named %.64s", name);
 }
 
 json_t *freezes_list(struct db *db, const char *cursor, int limit, int64_t now_ms,

@@ -123,33 +123,12 @@ void json_reject_unknown(json_t *obj, const char *const allowed[], struct field_
 
 int utf8_valid(const char *text)
 {
-    const unsigned char *s = (const unsigned char *)text;
+    int n;
 
-    while (*s) {
-        unsigned c = *s, need, min;
-        if (c < 0x80) {
-            s++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf)
-            need = 1, min = 0x80;
-        else if (c >= 0xe0 && c <= 0xef)
-            need = 2, min = 0x800;
-        else if (c >= 0xf0 && c <= 0xf4)
-            need = 3, min = 0x10000;
-        else
+    /* utf8_char_len refuses overlong forms, surrogates and code points past U+10FFFF. */
+    for (; *text; text += n)
+        if ((n = utf8_char_len(text)) == 0)
             return 0;
-        c &= 0x3f >> need;
-        for (unsigned i = 1; i <= need; i++) {
-            if ((s[i] & 0xc0) != 0x80)
-                return 0;
-            c = c << 6 | (s[i] & 0x3f);
-        }
-        /* overlong forms, UTF-16 surrogates and code points past U+10FFFF */
-        if (c < min || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-            return 0;
-        s += need + 1;
-    }
     return 1;
 }
 

@@ -363,16 +363,5 @@ json_t *ledger_latest_checkpoint(struct db *db, struct gh_error *err)
 
 int ledger_head_seq(struct db *db, int64_t *seq, struct gh_error *err)
 {
-    static const char sql[] = "SELECT max(seq) FROM ledger";
-    sqlite3_stmt *st = db_prepare(db, sql);
-    int rc;
-
-    *seq = 0;
-    if (st == NULL)
-        return gh_fail(err, GH_INTERNAL, "database error");
-    rc = db_step(db, st, err);
-    if (rc == SQLITE_ROW)
-        *seq = sqlite3_column_int64(st, 0);
-    db_reset(st);
-    return rc == SQLITE_ROW ? 0 : -1;
+    return db_int64(db, "SELECT max(seq) FROM ledger", 0, seq, err, NULL);
 }

@@ -359,19 +359,17 @@ static int backfill_mark(struct db *db, int *marked, struct gh_error *err)
     static const char remember_sql[] =
         "INSERT INTO stat_state (key, value) VALUES ('backfilled', '1')";
     char sql[1024];
+    int64_t done;
     int rc, changes;
 
     *marked = 0;
     if (db_begin_write(db, err) != 0)
         return -1;
-    sqlite3_stmt *st = db_prepare(db, done_sql);
-    rc = st ? db_step(db, st, err) : -1;
-    db_reset(st);
-    if (rc == SQLITE_ROW) {
+    rc = db_int64(db, done_sql, 0, &done, err, NULL);
+    if (rc == 0 && done) {
         db_rollback(db);
         return 0;
     }
-    rc = rc == SQLITE_DONE ? 0 : -1;
     for (size_t i = 0; rc == 0 && i < sizeof(families) / sizeof(families[0]); i++) {
         /* Compiled from the constants above, never from input: still a prepared statement. */
         snprintf(sql, sizeof(sql),
@@ -458,21 +456,16 @@ out:
 int rollups_run(struct db *db, int chunk, rollup_progress_fn progress, struct rollup_progress *out,
                 struct gh_error *err)
 {
-    static const char count_sql[] = "SELECT count(*) FROM stat_dirty";
+    int64_t marks;
     int marked, taken, rc;
-    sqlite3_stmt *st;
 
     memset(out, 0, sizeof(*out));
     if ((rc = backfill_mark(db, &marked, err)) < 0)
         return -1;
     out->backfill = rc;
-    if ((st = db_prepare(db, count_sql)) == NULL)
-        return gh_fail(err, GH_INTERNAL, "database error");
-    rc = db_step(db, st, err);
-    out->hours_total = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    db_reset(st);
-    if (rc != SQLITE_ROW)
+    if (db_int64(db, "SELECT count(*) FROM stat_dirty", 0, &marks, err, NULL) != 0)
         return -1;
+    out->hours_total = (int)marks;
     do {
         if (chunk_run(db, chunk, out, &taken, err) != 0)
             return -1;

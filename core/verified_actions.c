@@ -402,56 +402,19 @@ int approval_rollback_result(struct db *db, const struct actor *who, int64_t id,
 
 /* ---- the deadline ---- */
 
-/* Judge for the last time up to batch verifications whose window closed; *done counts. */
-static int expire_batch(struct db *db, const struct actor *who, int batch, int *done,
-                        struct gh_error *err)
+/* Judge for the last time a verification whose window closed (contracts_expire's work). */
+static int judge_closed(struct db *db, const struct actor *who, int64_t id, struct gh_error *err)
 {
-    static const char due_sql[] =
-        "SELECT id FROM approvals INDEXED BY approvals_verifying"
-        " WHERE verification_state = 'pending' AND verify_deadline_ms < :now"
-        " ORDER BY verify_deadline_ms LIMIT :n";
-    int64_t ids[256];
-    int n = 0, rc = SQLITE_DONE; /* a batch of 0 reads nothing: done */
-    sqlite3_stmt *st;
-
-    *done = 0;
-    if (batch > (int)(sizeof(ids) / sizeof(ids[0])))
-        batch = (int)(sizeof(ids) / sizeof(ids[0]));
-    if (db_begin_write(db, err) != 0)
-        return -1;
-    st = db_prepare(db, due_sql);
-    if (st == NULL ||
-        db_bind(st, BINDS(BIND_INT(":now", who->now_ms), BIND_INT(":n", batch))) != 0) {
-        db_reset(st);
-        db_rollback(db);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
-    while (n < batch && (rc = db_step(db, st, err)) == SQLITE_ROW)
-        ids[n++] = sqlite3_column_int64(st, 0);
-    db_reset(st);
-    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
-    for (int i = 0; rc == 0 && i < n; i++)
-        rc = judge(db, who, ids[i], 1, NULL, err);
-    if (rc != 0 || n == 0) {
-        db_rollback(db);
-        return rc;
-    }
-    if (db_commit(db, err) != 0)
-        return -1;
-    *done = n;
-    return 0;
+    return judge(db, who, id, 1, NULL, err);
 }
 
 int contracts_expire(struct db *db, const struct actor *who, int batch, int *count,
                      struct gh_error *err)
 {
-    int done;
+    static const char due_sql[] =
+        "SELECT id FROM approvals INDEXED BY approvals_verifying"
+        " WHERE verification_state = 'pending' AND verify_deadline_ms < :now"
+        " ORDER BY verify_deadline_ms LIMIT :n";
 
-    *count = 0;
-    do {
-        if (expire_batch(db, who, batch, &done, err) != 0)
-            return -1;
-        *count += done;
-    } while (done == batch);
-    return 0;
+    return approvals_due_run(db, who, due_sql, batch, judge_closed, count, err);
 }

@@ -69,18 +69,27 @@ class Receiver:
         self.proc.wait()
 
 
-def demo_login(s, user):
-    """Sign in as one of the demo users of stack s: ({"Cookie": ...}, csrf token)."""
+
+def sign_in(s, user, password=None):
+    """Sign in to stack s as user (a demo user, unless password is given): the session's
+    "name=value" cookie."""
     import os
     import re
     import urllib.parse
 
-    with open(os.path.join(s.var, "demo-logins.txt")) as f:
-        pw = re.search(r"login: %s\s+password: (\S+)" % user, f.read()).group(1)
-    r = s.request("POST", "/login", body=urllib.parse.urlencode({"username": user, "password": pw}),
+    if password is None:
+        with open(os.path.join(s.var, "demo-logins.txt")) as f:
+            password = re.search(r"login: %s\s+password: (\S+)" % user, f.read()).group(1)
+    r = s.request("POST", "/login", body=urllib.parse.urlencode({"username": user, "password": password}),
                   headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status == 303, r.text
-    cookie = {"Cookie": r.headers["set-cookie"].split(";")[0]}
-    page = s.get("/", headers=cookie)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    return cookie, csrf
+    return r.headers["set-cookie"].split(";")[0]
+
+
+def demo_login(s, user, password=None):
+    """sign_in, and the CSRF token its pages carry: (cookie, csrf)."""
+    import re
+
+    cookie = sign_in(s, user, password)
+    page = s.get("/", headers={"Cookie": cookie})
+    return cookie, re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from clients import Receiver, Stream
+from clients import Receiver, Stream, demo_login
 from stack import REPO, free_port
 
 CONF = "webhook_allow_http = 1\nwebhook_timeout_seconds = 2\n"
@@ -202,18 +202,7 @@ def ms(text):
 # --- sessions --------------------------------------------------------------------------
 
 def login(s, user):
-    if user in ("sam",):
-        pw = PASSWORD
-    else:
-        with open(os.path.join(s.var, "demo-logins.txt")) as f:
-            pw = re.search(r"login: %s\s+password: (\S+)" % user, f.read()).group(1)
-    r = s.request("POST", "/login", body=urllib.parse.urlencode({"username": user, "password": pw}),
-                  headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert r.status == 303, r.text
-    cookie = r.headers["set-cookie"].split(";")[0]
-    page = s.get("/", headers={"Cookie": cookie})
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    return cookie, csrf
+    return demo_login(s, user, PASSWORD if user == "sam" else None)
 
 
 def form_post(s, cookie, path, fields):

@@ -11,7 +11,6 @@ hostile strings inert on every page, and refusals that change nothing."""
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import struct
 import subprocess
@@ -20,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from clients import Receiver
+from clients import Receiver, demo_login
 from stack import REPO, free_port
 
 CONF = "webhook_allow_http = 1\nwebhook_timeout_seconds = 2\n"
@@ -467,15 +466,8 @@ def test_signoff_by_api_needs_an_executive_and_an_override_comment(dp):
 
 
 def login(s, user):
-    pw = re.search(r"login: %s\s+password: (\S+)" % user,
-                   open(os.path.join(s.var, "demo-logins.txt")).read()).group(1)
-    r = s.request("POST", "/login", body=urllib.parse.urlencode({"username": user, "password": pw}),
-                  headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert r.status == 303, r.text
-    cookie = {"Cookie": r.headers["set-cookie"].split(";")[0]}
-    page = s.get("/", headers=cookie)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    return cookie, csrf
+    cookie, csrf = demo_login(s, user)
+    return {"Cookie": cookie}, csrf
 
 
 def test_the_report_page_signs_off_with_csrf(dp):

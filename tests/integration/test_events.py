@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from clients import Stream
+from clients import Stream, demo_login
 
 
 @pytest.fixture(scope="module")
@@ -138,18 +138,7 @@ def test_concurrent_duplicates_are_stored_once(ev):
     assert ev.get("/api/v1/missions/m-6", headers=ev.view).json()["data"]["event_count"] == 1
 
 
-def session(s, user):
-    import os
-    import re
-    import urllib.parse
-    pw = re.search(r"login: %s\s+password: (\S+)" % user,
-                   open(os.path.join(s.var, "demo-logins.txt")).read()).group(1)
-    r = s.request("POST", "/login", body=urllib.parse.urlencode({"username": user, "password": pw}),
-                  headers={"Content-Type": "application/x-www-form-urlencoded"})
-    cookie = r.headers["set-cookie"].split(";")[0]
-    page = s.get("/", headers={"Cookie": cookie})
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    return cookie, csrf
+session = demo_login
 
 
 def test_hostile_payloads_render_inert_on_the_timeline(ev):

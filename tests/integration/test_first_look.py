@@ -17,7 +17,6 @@ fresh `make run`-like stack with its demo data:
 import json
 import os
 import re
-import shutil
 import sqlite3
 import subprocess
 import time
@@ -27,6 +26,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from clients import sign_in
 from stack import REPO
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -90,13 +90,7 @@ def ok(r, status=200):
     return r.json()["data"]
 
 
-def login(s, user):
-    with open(os.path.join(s.var, "demo-logins.txt")) as f:
-        pw = re.search(r"login: %s\s+password: (\S+)" % user, f.read()).group(1)
-    r = s.request("POST", "/login", body=urllib.parse.urlencode({"username": user, "password": pw}),
-                  headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert r.status == 303, r.text
-    return r.headers["set-cookie"].split(";")[0]
+login = sign_in
 
 
 def worker(s, *args):

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from clients import Receiver
+from clients import Receiver, demo_login
 from stack import REPO, free_port
 
 ROOTS = ["r%02d" % i for i in range(1, 13)]
@@ -187,16 +187,7 @@ def unchanged(s):
         assert after[k] == before[k], "a refused request changed %s" % k
 
 
-def login(s, user):
-    with open(os.path.join(s.var, "demo-logins.txt")) as f:
-        pw = re.search(r"login: %s\s+password: (\S+)" % user, f.read()).group(1)
-    r = s.request("POST", "/login", body=urllib.parse.urlencode({"username": user, "password": pw}),
-                  headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert r.status == 303, r.text
-    cookie = r.headers["set-cookie"].split(";")[0]
-    page = s.get("/", headers={"Cookie": cookie})
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    return cookie, csrf
+login = demo_login
 
 
 def form_post(s, cookie, path, fields):

@@ -8,13 +8,13 @@ http.client will not send go over a raw socket."""
 
 import json
 import os
-import re
 import socket
 import sqlite3
 import urllib.parse
 
 import pytest
 
+from clients import demo_login
 from stack import is_generated_request_id
 
 # Invalid UTF-8, overlong "/", a UTF-16 surrogate, a character cut short, a lone continuation byte.
@@ -238,15 +238,7 @@ def test_a_session_cookie_that_is_not_text_is_refused_and_cleared(hb):
 
 # --- form fields -------------------------------------------------------------------------
 
-def login(s, user):
-    with open(os.path.join(s.var, "demo-logins.txt")) as f:
-        pw = re.search(r"login: %s\s+password: (\S+)" % user, f.read()).group(1)
-    r = s.request("POST", "/login", body=urllib.parse.urlencode({"username": user, "password": pw}),
-                  headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert r.status == 303, r.text
-    cookie = r.headers["set-cookie"].split(";")[0]
-    page = s.get("/", headers={"Cookie": cookie})
-    return cookie, re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+login = demo_login
 
 
 FORM = ("Content-Type", "application/x-www-form-urlencoded")

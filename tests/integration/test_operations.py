@@ -12,8 +12,6 @@ import subprocess
 import time
 import uuid
 
-import pytest
-
 from fcgi_client import FcgiConnection, cgi_params
 from stack import REPO
 

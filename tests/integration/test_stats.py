@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from clients import demo_login
+from clients import sign_in
 from stack import REPO
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -141,7 +141,7 @@ def test_the_dashboard_shows_what_needs_people(st):
              {"id": "dash-1", "type": "error.detected", "mission_id": "m-dash", "payload": {"title": HOSTILE}})
     assert r.status == 202, r.text
     aggregate(st)
-    cookie, _ = demo_login(st, "vera")
+    cookie = {"Cookie": sign_in(st, "vera")}
     page = st.get("/", headers=cookie)
     assert page.status == 200
     text = page.text
@@ -173,14 +173,14 @@ def test_the_dashboard_shows_what_needs_people(st):
 
 def test_a_fresh_dashboard_says_the_rollups_are_to_come(new_stack):
     s = new_stack("webhook_allow_http = 1\n")
-    cookie, _ = demo_login(s, "vera")
+    cookie = {"Cookie": sign_in(s, "vera")}
     text = s.get("/", headers=cookie).text
     assert "aggregate job has not run yet" in text
     assert '<svg class="dash-chart"' not in text
 
 
 def test_the_freeze_badge_follows_the_freezes(st):
-    cookie, _ = demo_login(st, "vera")
+    cookie = {"Cookie": sign_in(st, "vera")}
 
     def badge():
         text = st.get("/", headers=cookie).text
@@ -203,7 +203,7 @@ def test_the_freeze_badge_follows_the_freezes(st):
 
 def test_the_dashboard_names_what_fell_silent(new_stack):
     s = new_stack("webhook_allow_http = 1\n")
-    cookie, _ = demo_login(s, "vera")
+    cookie = {"Cookie": sign_in(s, "vera")}
 
     def panel():
         text = s.get("/", headers=cookie).text

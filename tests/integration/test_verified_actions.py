@@ -10,15 +10,13 @@ leaving the database as it was."""
 
 import json
 import os
-import re
 import sqlite3
 import subprocess
-import urllib.parse
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from clients import Receiver
+from clients import Receiver, sign_in
 from stack import REPO, free_port
 
 CONF = "webhook_allow_http = 1\nwebhook_timeout_seconds = 2\n"
@@ -213,11 +211,7 @@ def iso(t):
 
 
 def login(s, user):
-    pw = re.search(r"login: %s\s+password: (\S+)" % user,
-                   open(os.path.join(s.var, "demo-logins.txt")).read()).group(1)
-    r = s.request("POST", "/login", body=urllib.parse.urlencode({"username": user, "password": pw}),
-                  headers={"Content-Type": "application/x-www-form-urlencoded"})
-    return {"Cookie": r.headers["set-cookie"].split(";")[0]}
+    return {"Cookie": sign_in(s, user)}
 
 
 def test_approvers_see_the_contract_and_hostile_strings_stay_inert(va):
