@@ -108,7 +108,7 @@ struct family {
 static const struct family families[] = {
     {"approvals", "SELECT substr(created_at, 1, 13) AS h FROM approvals"
                   " UNION SELECT substr(decided_at, 1, 13) FROM approvals"},
-    {"events", HOURS_OF_MS("occurred_ms", "events")},
+    /* events: marked from the seq last read instead (mark_new_events), first run included */
     {"missions", "SELECT substr(opened_at, 1, 13) AS h FROM missions"
                  " UNION SELECT substr(closed_at, 1, 13) FROM missions"},
     {"freezes", HOURS_OF_MS("detected_ms", "freeze_violations") " UNION " HOURS_OF_MS(
@@ -373,9 +373,8 @@ static int backfill_mark(struct db *db, int *marked, struct gh_error *err)
     for (size_t i = 0; rc == 0 && i < sizeof(families) / sizeof(families[0]); i++) {
         /* Compiled from the constants above, never from input: still a prepared statement. */
         snprintf(sql, sizeof(sql),
-                 "INSERT INTO stat_dirty (hour, family, touches) SELECT h, :f, 1 FROM (%s)"
-                 " WHERE h IS NOT NULL ON CONFLICT (hour, family) DO UPDATE"
-                 " SET touches = touches + 1",
+                 "INSERT OR IGNORE INTO stat_dirty (hour, family) SELECT h, :f FROM (%s)"
+                 " WHERE h IS NOT NULL",
                  families[i].hours_sql);
         changes = 0;
         rc = db_run(db, sql, &changes, err, BINDS(BIND_TEXT(":f", families[i].name)));
@@ -453,6 +452,44 @@ out:
     return rc;
 }
 
+/*
+ * Events are only ever appended, and seq follows commit order (one writer
+ * at a time), so their hours are marked here from the seq last read rather
+ * than by a trigger on every insert: ingestion, the busiest write path,
+ * pays nothing for the rollups. The first run reads from seq 0.
+ */
+static int mark_new_events(struct db *db, struct gh_error *err)
+{
+    static const char last_sql[] =
+        "SELECT CAST(value AS INTEGER) FROM stat_state WHERE key = 'events_seq'";
+    static const char mark_sql[] =
+        "INSERT OR IGNORE INTO stat_dirty (hour, family)"
+        " SELECT strftime('%Y-%m-%dT%H', h * 3600, 'unixepoch'), 'events' FROM"
+        " (SELECT DISTINCT occurred_ms / 3600000 AS h FROM events WHERE seq > :last"
+        " AND seq <= :head)";
+    static const char save_sql[] =
+        "INSERT INTO stat_state (key, value) VALUES ('events_seq', CAST(:head AS TEXT))"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+    int64_t last, head;
+    int rc;
+
+    if (db_begin_write(db, err) != 0)
+        return -1;
+    rc = db_int64(db, last_sql, 0, &last, err, NULL);
+    if (rc == 0)
+        rc = db_int64(db, "SELECT max(seq) FROM events", 0, &head, err, NULL);
+    if (rc == 0 && head > last)
+        rc = db_run(db, mark_sql, NULL, err,
+                    BINDS(BIND_INT(":last", last), BIND_INT(":head", head)));
+    if (rc == 0 && head > last)
+        rc = db_run(db, save_sql, NULL, err, BINDS(BIND_INT(":head", head)));
+    if (rc != 0 || head <= last) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db, err);
+}
+
 int rollups_run(struct db *db, int chunk, rollup_progress_fn progress, struct rollup_progress *out,
                 struct gh_error *err)
 {
@@ -460,7 +497,7 @@ int rollups_run(struct db *db, int chunk, rollup_progress_fn progress, struct ro
     int marked, taken, rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = backfill_mark(db, &marked, err)) < 0)
+    if ((rc = backfill_mark(db, &marked, err)) < 0 || mark_new_events(db, err) != 0)
         return -1;
     out->backfill = rc;
     if (db_int64(db, "SELECT count(*) FROM stat_dirty", 0, &marks, err, NULL) != 0)

@@ -7,7 +7,9 @@
  *
  * Which hours to compute comes from the database itself: triggers
  * (migration 10) mark the hour a record lands in, in the writer's own
- * transaction, per family of sources. The job recomputes each marked hour
+ * transaction, per family of sources; events, appended only and the
+ * busiest writes, are marked by the job from the seq it last read
+ * instead, so ingestion pays for no trigger. The job recomputes each marked hour
  * of that family from its records and replaces its rows, then the days
  * those hours belong to — so a rerun never double counts, and an event
  * that arrives late lands in the hour it happened. The first run marks
