@@ -303,6 +303,9 @@ int db_bind(sqlite3_stmt *stmt, const struct db_bind *binds)
         case DB_BIND_HASH:
             rc = sqlite3_bind_blob(stmt, idx, b->v.hash, DB_HASH_BYTES, SQLITE_TRANSIENT);
             break;
+        case DB_BIND_BLOB:
+            rc = sqlite3_bind_blob64(stmt, idx, b->v.blob.data, b->v.blob.len, SQLITE_TRANSIENT);
+            break;
         case DB_BIND_END:
         default:
             rc = SQLITE_MISUSE; /* only a list not built with BINDS() gets here */
@@ -416,6 +419,24 @@ static int write_lock(struct db *db, struct gh_error *err)
 static void write_unlock(struct db *db)
 {
     wlock_release(db->wqueue, db->lock_fd);
+}
+
+int db_read_begin(struct db *db, int *began, struct gh_error *err)
+{
+    *began = 0;
+    if (!sqlite3_get_autocommit(db->conn))
+        return 0;
+    if (db_exec(db, "BEGIN", err) != 0)
+        return -1;
+    *began = 1;
+    return 0;
+}
+
+void db_read_end(struct db *db, int began)
+{
+    /* A read-only transaction has nothing to lose: ROLLBACK ends it as well as COMMIT. */
+    if (began)
+        db_exec(db, "ROLLBACK", NULL);
 }
 
 int db_begin_write(struct db *db, struct gh_error *err)
@@ -569,7 +590,8 @@ int db_migrate(struct db *db, int *applied, struct gh_error *err)
             return -1;
         /* PRAGMA takes no parameters; the value is our own integer. */
         snprintf(version_sql, sizeof(version_sql), "PRAGMA user_version=%d", m->version);
-        if (db_exec(db, m->sql, err) != 0 || db_exec(db, version_sql, err) != 0)
+        if (db_exec(db, m->sql, err) != 0 || (m->fill && m->fill(db, err) != 0) ||
+            db_exec(db, version_sql, err) != 0)
             goto fail;
         st = db_prepare(db, record_sql);
         time_format_rfc3339(time_now_ms(), at);

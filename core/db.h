@@ -119,6 +119,7 @@ enum db_bind_type {
     DB_BIND_INT,     /* a 64-bit integer */
     DB_BIND_REAL,    /* a double */
     DB_BIND_HASH,    /* a secret hash of DB_HASH_BYTES bytes (crypto.h's SECRET_HASH_BYTES) */
+    DB_BIND_BLOB,    /* bytes of a given length */
 };
 
 /* Bytes of a bound hash: SECRET_HASH_BYTES, kept here to keep db.h free of crypto.h. */
@@ -132,6 +133,10 @@ struct db_bind {
         int64_t i;                 /* DB_BIND_INT */
         double real;               /* DB_BIND_REAL */
         const unsigned char *hash; /* DB_BIND_HASH */
+        struct {
+            const void *data;
+            size_t len;
+        } blob; /* DB_BIND_BLOB */
     } v;
 };
 
@@ -151,6 +156,8 @@ extern const struct db_bind_misuse {
                                      : (value))}})
 #define BIND_REAL(name, value) ((struct db_bind){(name), DB_BIND_REAL, {.real = (value)}})
 #define BIND_HASH(name, value) ((struct db_bind){(name), DB_BIND_HASH, {.hash = (value)}})
+#define BIND_BLOB(name, data, len)                                                                 \
+    ((struct db_bind){(name), DB_BIND_BLOB, {.blob = {(data), (len)}}})
 /* A list of binds that lives until the end of the enclosing block; NULL means none. */
 #define BINDS(...) ((const struct db_bind[]){__VA_ARGS__, {NULL, DB_BIND_END, {0}}})
 
@@ -179,6 +186,16 @@ int db_write(struct db *db, const char *sql, int *changes, int64_t *rowid, struc
  */
 int db_int64(struct db *db, const char *sql, int64_t def, int64_t *value, struct gh_error *err,
              const struct db_bind *binds);
+
+/*
+ * One snapshot for several reads: BEGIN when the caller is in no
+ * transaction (*began = 1), nothing when it is in one already; end it with
+ * db_read_end(db, began). Without it, each statement sees the database as
+ * of its own start, and a commit between two of them shows each a
+ * different state.
+ */
+int db_read_begin(struct db *db, int *began, struct gh_error *err);
+void db_read_end(struct db *db, int began);
 
 /* Run SQL text without results (schema, pragmas); logged on failure. */
 int db_exec(struct db *db, const char *sql, struct gh_error *err);

@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "bytes.h"
 #include "deploy_store.h"
 #include "deployments.h"
 #include "ledger.h"
+#include "sorted_runs.h"
 #include "timeutil.h"
 
 /* ---- storing ---- */
@@ -93,9 +95,9 @@ static int64_t minute_of(int64_t ms)
 }
 
 /*
- * Insert the samples and fold them into their (metric, phase) aggregates
- * and (metric, minute) rollups. Sorted by metric and time, each group is a
- * run of neighbours, so one pass folds them all.
+ * Insert the samples and fold them into their (metric, phase) aggregates,
+ * sorted runs of values and (metric, minute) rollups. Sorted by metric and
+ * time, each group is a run of neighbours, so one pass folds them all.
  */
 static int store_samples(struct db *db, const struct deployment_row *d, struct placed *p, size_t n,
                          struct gh_error *err)
@@ -103,6 +105,8 @@ static int store_samples(struct db *db, const struct deployment_row *d, struct p
     static const char sql[] = "INSERT INTO deployment_samples (deployment, metric, phase, at_ms,"
                               " value) VALUES (:d, :m, :p, :at, :v)";
     struct agg_state phase_acc = AGG_STATE_INIT, minute_acc = AGG_STATE_INIT;
+    uint64_t *keys = xmalloc(n * sizeof(*keys));
+    size_t nkeys = 0;
     int rc = 0;
 
     number_metrics(p, n);
@@ -118,23 +122,21 @@ static int store_samples(struct db *db, const struct deployment_row *d, struct p
                           BIND_REAL(":v", s->value)));
         agg_add(&phase_acc, s->at_ms, s->value);
         agg_add(&minute_acc, s->at_ms, s->value);
+        keys[nkeys++] = run_key(s->value);
         if (rc == 0 && !(same_metric && next->phase == p[i].phase)) {
             rc = fold_aggregate(db, d->num, s->metric, p[i].phase, &phase_acc, err);
+            if (rc == 0)
+                rc = deploy_runs_add(db, d->num, s->metric, p[i].phase, keys, nkeys, err);
             phase_acc = (struct agg_state)AGG_STATE_INIT;
+            nkeys = 0;
         }
         if (rc == 0 && !(same_metric && minute_of(next->s->at_ms) == minute_of(s->at_ms))) {
             rc = fold_minute(db, d->num, s->metric, minute_of(s->at_ms), &minute_acc, err);
             minute_acc = (struct agg_state)AGG_STATE_INIT;
         }
     }
+    free(keys);
     return rc;
-}
-
-/* Write v into out as 8 bytes, most significant first. */
-static void put_be64(unsigned char *out, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        out[i] = (unsigned char)(v & 0xff);
 }
 
 /*
@@ -155,8 +157,8 @@ static void batch_digest(const struct sample_in *s, size_t n, char out[65])
         uint64_t bits;
         memcpy(rec, s[i].metric, len);
         memcpy(&bits, &s[i].value, sizeof(bits));
-        put_be64(rec + len, (uint64_t)s[i].at_ms);
-        put_be64(rec + len + 8, bits);
+        be64_put(rec + len, (uint64_t)s[i].at_ms);
+        be64_put(rec + len + 8, bits);
         crypto_hash_sha256_update(&st, rec, len + 16);
     }
     crypto_hash_sha256_final(&st, digest);
@@ -247,31 +249,6 @@ static int load_aggregate(struct db *db, int64_t dep, const char *metric, int ph
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The phase's p95 from its value index, counting down from the largest value. */
-static int phase_p95(struct db *db, int64_t dep, const char *metric, int phase, int64_t count,
-                     double *out, struct gh_error *err)
-{
-    static const char sql[] = "SELECT value FROM deployment_samples INDEXED BY"
-                              " deployment_samples_by_value WHERE deployment = :d AND metric = :m"
-                              " AND phase = :p ORDER BY value DESC LIMIT 1 OFFSET :k";
-    sqlite3_stmt *st = db_prepare(db, sql);
-    int rc;
-
-    if (st == NULL ||
-        db_bind(st, BINDS(BIND_INT(":d", dep), BIND_TEXT(":m", metric), BIND_INT(":p", phase),
-                          BIND_INT(":k", count - p95_rank(count)))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
-    rc = db_step(db, st, err);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_double(st, 0);
-    db_reset(st);
-    if (rc == SQLITE_DONE)
-        return gh_fail(err, GH_INTERNAL, "the aggregates of %s disagree with its samples", metric);
-    return rc == SQLITE_ROW ? 0 : -1;
-}
-
 /* Samples of metric with from <= at <= to, in time order; *out (caller frees). */
 static int load_window(struct db *db, int64_t dep, const char *metric, int64_t from, int64_t to,
                        struct sample **out, size_t *n, struct gh_error *err)
@@ -319,23 +296,35 @@ int observe_criterion(struct db *db, const struct deployment_row *d, int i,
     double p95 = 0;
     size_t n;
 
+    int began, rc = -1;
+
     phase_window(d, i, now_ms, &from, &to);
-    if (load_aggregate(db, d->num, c->metric, i, &a, err) != 0)
+    /* The aggregates and the runs must be read as of one commit, or a batch between them
+       would make the count disagree with the runs. */
+    if (db_read_begin(db, &began, err) != 0)
         return -1;
+    if (load_aggregate(db, d->num, c->metric, i, &a, err) != 0)
+        goto out;
     /* The phase's aggregates hold exactly the window unless samples measured
        after the evaluation time are among them: then read the window itself. */
     if (a.count > 0 && a.last_at > to) {
         if (load_window(db, d->num, c->metric, from, to, &window, &n, err) != 0)
-            return -1;
+            goto out;
         criterion_evaluate(c, window, n, out);
         free(window);
-        return 0;
+        rc = 0;
+        goto out;
     }
+    /* p95 is the value count - rank places below the largest. */
     if (c->aggregate == AGG_P95 && a.count > 0 &&
-        phase_p95(db, d->num, c->metric, i, a.count, &p95, err) != 0)
-        return -1;
+        deploy_runs_kth_largest(db, d->num, c->metric, i, a.count - p95_rank(a.count), &p95, err) !=
+            0)
+        goto out;
     criterion_judge(c, &a, p95, out);
-    return 0;
+    rc = 0;
+out:
+    db_read_end(db, began);
+    return rc;
 }
 
 int observe_trigger(struct db *db, const struct deployment_row *d, const struct trigger *t,

@@ -52,6 +52,19 @@ int observe_trigger(struct db *db, const struct deployment_row *d, const struct 
                     int64_t now_ms, struct trigger_eval *out, struct gh_error *err);
 
 /*
+ * The sorted runs of (metric, phase) of deployment dep (deploy_runs.c):
+ * add n values as keys (run_key; sorted here) and merge what that
+ * completes; read the value k places below the largest (k = 0: the
+ * largest) inside the caller's snapshot (db_read_begin); make runs of the
+ * samples stored before runs existed (migration 12).
+ */
+int deploy_runs_add(struct db *db, int64_t dep, const char *metric, int phase, uint64_t *keys,
+                    size_t n, struct gh_error *err);
+int deploy_runs_kth_largest(struct db *db, int64_t dep, const char *metric, int phase, int64_t k,
+                            double *out, struct gh_error *err);
+int deploy_runs_fill(struct db *db, struct gh_error *err);
+
+/*
  * A chart of metric over [from, to]: at most points buckets as
  * [[t_ms, avg, min, max], ...] from the per-minute rollups, oldest first.
  */

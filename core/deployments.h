@@ -18,10 +18,12 @@
  *
  * Speed. As samples arrive, the criterion engine's running aggregates of
  * each (metric, phase) are folded into deployment_aggregates and per-minute
- * rollups into deployment_minutes, in the same transaction. A gate then
- * reads one row per criterion (and walks the top 5 % of an index for p95)
- * instead of scanning samples; only a window cut short by the evaluation
- * time, with samples measured after it, is read sample by sample.
+ * rollups into deployment_minutes, and each batch's values of a (metric,
+ * phase) into one sorted run (sorted_runs.h), in the same transaction. A
+ * gate then reads one row per criterion (and, for p95, the top 5 % of each
+ * run) instead of scanning samples; only a window cut short by the
+ * evaluation time, with samples measured after it, is read sample by
+ * sample.
  */
 #ifndef GH_DEPLOYMENTS_H
 #define GH_DEPLOYMENTS_H

@@ -1,6 +1,8 @@
 /* The versioned schema (see migrations.h). */
 #include "migrations.h"
 
+#include "deploy_store.h"
+
 /*
  * A trigger that marks an hour of a family of sources for the aggregate job
  * (migration 10), in the writer's own transaction: one small insert a row,
@@ -20,7 +22,7 @@ const struct migration migrations[] = {
      "  version INTEGER PRIMARY KEY,"
      "  name TEXT NOT NULL,"
      "  applied_at TEXT NOT NULL"
-     ") STRICT;"},
+     ") STRICT;", NULL},
     {2, "identity: users, sessions, tokens, login failures, webhook sources",
      /* roles is a bit set: 1 viewer, 2 requester, 4 approver, 8 executive, 16 admin. */
      "CREATE TABLE users ("
@@ -60,7 +62,7 @@ const struct migration migrations[] = {
      "  name TEXT NOT NULL UNIQUE,"
      "  secret TEXT NOT NULL,"
      "  created_at TEXT NOT NULL"
-     ") STRICT;"},
+     ") STRICT;", NULL},
     {3, "ledger, checkpoints, worker leases and runs",
      "CREATE TABLE ledger ("
      "  seq INTEGER PRIMARY KEY,"
@@ -98,7 +100,7 @@ const struct migration migrations[] = {
      "  summary TEXT,"
      "  error TEXT"
      ") STRICT;"
-     "CREATE INDEX worker_runs_by_job ON worker_runs(job, id);"},
+     "CREATE INDEX worker_runs_by_job ON worker_runs(job, id);", NULL},
     {4, "outbound webhooks: subscriptions and the delivery outbox",
      "CREATE TABLE webhook_subscriptions ("
      "  id INTEGER PRIMARY KEY,"
@@ -126,7 +128,7 @@ const struct migration migrations[] = {
      "  created_at TEXT NOT NULL"
      ") STRICT;"
      "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_ms);"
-     "CREATE INDEX webhook_deliveries_by_sub ON webhook_deliveries(subscription_id, id);"},
+     "CREATE INDEX webhook_deliveries_by_sub ON webhook_deliveries(subscription_id, id);", NULL},
     {5, "events and missions",
      "CREATE TABLE missions ("
      "  id TEXT PRIMARY KEY,"
@@ -156,7 +158,7 @@ const struct migration migrations[] = {
      "CREATE UNIQUE INDEX events_by_webhook_id ON events(webhook_id) WHERE webhook_id IS NOT NULL;"
      "CREATE INDEX events_timeline ON events(mission_id, occurred_ms, seq);"
      "CREATE INDEX events_by_correlation ON events(correlation_id, seq);"
-     "CREATE INDEX events_by_type ON events(type, seq);"},
+     "CREATE INDEX events_by_type ON events(type, seq);", NULL},
     {6, "approvals, their votes and idempotency keys",
      /* The mission row is opened by the approval's first event, later in the same transaction. */
      "CREATE TABLE approvals ("
@@ -204,7 +206,7 @@ const struct migration migrations[] = {
      "  created_ms INTEGER NOT NULL,"
      "  PRIMARY KEY (username, key)"
      ") STRICT, WITHOUT ROWID;"
-     "CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_ms);"},
+     "CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_ms);", NULL},
     {7, "plans, deployments, metric samples, gate decisions, triggers fired, sign-offs",
      /* A plan's revision moves when its content changes; deployments keep their own. */
      "CREATE TABLE plans ("
@@ -313,7 +315,7 @@ const struct migration migrations[] = {
      "  override INTEGER NOT NULL CHECK (override IN (0, 1)),"
      "  recommendation TEXT NOT NULL"
      ") STRICT;"
-     "CREATE INDEX deployment_signoffs_by_deployment ON deployment_signoffs(deployment, id);"},
+     "CREATE INDEX deployment_signoffs_by_deployment ON deployment_signoffs(deployment, id);", NULL},
     {8, "freezes: manifests, checks and violations",
      /*
       * root names a freeze_root.NAME of the configuration (NULL: verified by
@@ -408,7 +410,7 @@ const struct migration migrations[] = {
      ") STRICT;"
      "CREATE UNIQUE INDEX freeze_violations_standing ON freeze_violations(freeze_id, path)"
      "  WHERE resolved_ms IS NULL;"
-     "CREATE INDEX freeze_violations_by_freeze ON freeze_violations(freeze_id, id);"},
+     "CREATE INDEX freeze_violations_by_freeze ON freeze_violations(freeze_id, id);", NULL},
     {9, "verified actions: contracts, snapshots, verification, rollback, contract samples",
      /* verification_state mirrors verification_json for filtering and the deadline job. */
      "ALTER TABLE approvals ADD COLUMN contract_json TEXT;"
@@ -440,7 +442,7 @@ const struct migration migrations[] = {
      "  last_at INTEGER NOT NULL,"
      "  last_value REAL NOT NULL,"
      "  PRIMARY KEY (approval_id, metric)"
-     ") STRICT, WITHOUT ROWID;"},
+     ") STRICT, WITHOUT ROWID;", NULL},
     {10, "rollups of the aggregate job: hourly and daily buckets, totals, dirty hours",
      /* When a delivery ended, delivered or given up: its hour in the rollups. */
      "ALTER TABLE webhook_deliveries ADD COLUMN finished_ms INTEGER;"
@@ -527,7 +529,7 @@ const struct migration migrations[] = {
      MARK("stat_delivery_finished", "AFTER UPDATE OF finished_ms ON webhook_deliveries",
           "WHEN NEW.finished_ms IS NOT NULL", "deliveries", HOUR_OF_MS("NEW.finished_ms"))
      MARK("stat_delivery_reopened", "AFTER UPDATE OF finished_ms ON webhook_deliveries",
-          "WHEN OLD.finished_ms IS NOT NULL", "deliveries", HOUR_OF_MS("OLD.finished_ms"))},
+          "WHEN OLD.finished_ms IS NOT NULL", "deliveries", HOUR_OF_MS("OLD.finished_ms")), NULL},
     {11, "silent sources and ledger alarms",
      /* One row per watched source: an inbound one (its events' source) or a worker job
       * ("worker/NAME"): its cadence, its latest arrival (or success) as the watch last read
@@ -562,7 +564,27 @@ const struct migration migrations[] = {
      /* The watch reads every entry's seq and time each minute: from this, not the table. */
      "CREATE INDEX ledger_times ON ledger(seq, at);"
      /* /metrics: how long the oldest pending request of each tier has waited, one seek. */
-     "CREATE INDEX approvals_pending_age ON approvals(tier, created_at) WHERE status = 'pending';"},
+     "CREATE INDEX approvals_pending_age ON approvals(tier, created_at) WHERE status = 'pending';", NULL},
+    {12, "sorted runs of deployment sample values, made of the samples stored so far",
+     /* Each batch's values of a (metric, phase), sorted largest first as 8-byte keys
+      * (sorted_runs.h): a p95 reads the top of each run instead of an index that takes an
+      * insert per sample. tier: the run's size class, floor(log8(count)). */
+     "CREATE TABLE deployment_value_runs ("
+     "  id INTEGER PRIMARY KEY,"
+     "  deployment INTEGER NOT NULL REFERENCES deployments(num),"
+     "  metric TEXT NOT NULL,"
+     "  phase INTEGER NOT NULL,"
+     "  tier INTEGER NOT NULL,"
+     "  count INTEGER NOT NULL,"
+     "  keys BLOB NOT NULL"
+     ") STRICT;"
+     "CREATE INDEX deployment_value_runs_by_tier ON deployment_value_runs(deployment, metric,"
+     " phase, tier);",
+     deploy_runs_fill},
+    /* The runs answer what the value index answered; keeping it up costs ingestion most of
+     * its time. */
+    {13, "drop the value index of deployment samples",
+     "DROP INDEX deployment_samples_by_value;", NULL},
 };
 /* clang-format on */
 

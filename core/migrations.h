@@ -9,10 +9,15 @@
 
 #include <stddef.h>
 
+struct db;
+struct gh_error;
+
 struct migration {
     int version;      /* 1, 2, 3... without gaps */
     const char *name; /* what it does, for the log and schema_migrations */
     const char *sql;  /* the statements */
+    /* Then, in the same transaction, what SQL cannot do (NULL: nothing). */
+    int (*fill)(struct db *db, struct gh_error *err);
 };
 
 extern const struct migration migrations[];

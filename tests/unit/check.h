@@ -73,6 +73,7 @@ extern const struct unit_test prom_tests[];
 extern const struct unit_test reqstats_tests[];
 extern const struct unit_test router_tests[];
 extern const struct unit_test silence_tests[];
+extern const struct unit_test sorted_run_tests[];
 extern const struct unit_test time_tests[];
 extern const struct unit_test tpl_tests[];
 

@@ -31,7 +31,7 @@ static const struct unit_test *const groups[] = {
     criteria_tests,      crypto_tests,    db_tests,           deployment_tests, echo_tests,
     event_summary_tests, freeze_tests,    group_commit_tests, http_tests,       identity_tests,
     json_tests,          ledger_tests,    prom_tests,         reqstats_tests,   rollup_tests,
-    router_tests,        silence_tests,   time_tests,         tpl_tests,
+    router_tests,        silence_tests,   sorted_run_tests,   time_tests,       tpl_tests,
 };
 
 int main(int argc, char **argv)

@@ -415,6 +415,100 @@ static void aggregates_agree_with_a_scan(void)
     db_close(&db);
 }
 
+/* The p95 a gate reads from sorted runs, against a sort of the samples, after batch i of n. */
+static void check_p95(struct db *db, const char *id, const double *values, size_t n, int64_t now)
+{
+    struct criterion c = {"latency", "response_time_p95_ms", OP_LT, 50, AGG_P95, 0};
+    double *copy = malloc(n * sizeof(*copy));
+    struct deployment_row d;
+    struct crit_result r;
+    struct gh_error err;
+
+    memcpy(copy, values, n * sizeof(*copy));
+    CHECK_INT(deployment_load(db, id, &d, &err), 0);
+    CHECK_INT(observe_criterion(db, &d, 2, &c, now, &r, &err), 0);
+    CHECK(r.observed_set);
+    if (r.observed != criteria_p95(copy, n))
+        check_fail(__FILE__, __LINE__, "p95 of %zu samples: %.17g, expected %.17g", n, r.observed,
+                   criteria_p95(copy, n));
+    deployment_row_free(&d);
+    free(copy);
+}
+
+/*
+ * Batches of every size merge their runs tier by tier; at every step the
+ * p95 is still exact, the runs hold every sample once, and their number
+ * stays logarithmic.
+ */
+static void p95_stays_exact_as_runs_merge(void)
+{
+    enum { BATCHES = 120 };
+    static double values[BATCHES * 64];
+    struct actor bot = at("bot", T0 + 20 * HOUR);
+    struct sample_in batch[64];
+    struct gh_error err;
+    struct db db;
+    size_t n = 0;
+
+    CHECK_INT(open_db(&db), 0);
+    CHECK_INT(setup(&db, "dep-runs"), 0);
+    for (int b = 0; b < BATCHES; b++) {
+        int size = 1 + (b * 37) % 64;
+        for (int i = 0; i < size; i++, n++) {
+            values[n] = 40 + 10 * sin((double)n * 0.37) + (double)(n % 13);
+            batch[i] =
+                (struct sample_in){"response_time_p95_ms", T0 + 16 * HOUR + (int64_t)n, values[n]};
+        }
+        CHECK_INT(deployment_ingest(&db, &bot, "dep-runs", batch, (size_t)size, &err), 0);
+        if (b % 7 == 0 || b == BATCHES - 1)
+            check_p95(&db, "dep-runs", values, n, T0 + 30 * HOUR);
+    }
+    CHECK_INT(count(&db, "SELECT total(count) FROM deployment_value_runs"), n);
+    CHECK(count(&db, "SELECT count(DISTINCT tier) FROM deployment_value_runs") > 1);
+    /* At most RUNS_PER_TIER - 1 runs wait in each tier. */
+    CHECK_INT(count(&db, "SELECT count(*) FROM (SELECT tier FROM deployment_value_runs"
+                         " GROUP BY tier HAVING count(*) >= 8)"),
+              0);
+    db_close(&db);
+}
+
+/* Migration 12 makes runs of samples stored before runs existed, answering as ingestion does. */
+static void migration_12_makes_runs_of_stored_samples(void)
+{
+    double values[3000];
+    struct gh_error err;
+    struct db db;
+    char sql[200];
+
+    CHECK_INT(open_db(&db), 0);
+    CHECK_INT(setup(&db, "dep-old"), 0);
+    /* The samples as an older build stored them: rows and the value index, no runs. */
+    CHECK_INT(db_exec(&db,
+                      "CREATE INDEX deployment_samples_by_value ON deployment_samples(deployment,"
+                      " metric, phase, value)",
+                      &err),
+              0);
+    for (int i = 0; i < 3000; i++) {
+        values[i] = 30 + 20 * cos(i * 0.11) + i % 7;
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO deployment_samples (deployment, metric, phase, at_ms, value)"
+                 " VALUES (1, 'response_time_p95_ms', 2, %lld, %.17g)",
+                 (long long)(T0 + 16 * HOUR + i), values[i]);
+        CHECK_INT(db_exec(&db, sql, &err), 0);
+    }
+    CHECK_INT(db_exec(&db,
+                      "INSERT INTO deployment_aggregates VALUES (1, 'response_time_p95_ms', 2,"
+                      " 3000, 0, 0, 0, 0, 0)",
+                      &err),
+              0);
+    CHECK_INT(db_begin_write(&db, &err), 0);
+    CHECK_INT(deploy_runs_fill(&db, &err), 0);
+    CHECK_INT(db_commit(&db, &err), 0);
+    CHECK_INT(count(&db, "SELECT total(count) FROM deployment_value_runs"), 3000);
+    check_p95(&db, "dep-old", values, 3000, T0 + 30 * HOUR);
+    db_close(&db);
+}
+
 static void triggers_fire_once_sustained(void)
 {
     struct actor worker = at("worker", 0);
@@ -565,6 +659,9 @@ const struct unit_test deployment_tests[] = {
     {"deployments: gates judge the reference numbers", gates_judge_the_reference_numbers},
     {"deployments: gates refuse phases not begun", gates_refuse_what_has_not_begun},
     {"deployments: running aggregates agree with a scan", aggregates_agree_with_a_scan},
+    {"deployments: p95 stays exact as runs merge", p95_stays_exact_as_runs_merge},
+    {"deployments: migration 12 makes runs of stored samples",
+     migration_12_makes_runs_of_stored_samples},
     {"deployments: triggers fire once, sustained 301 s not 299", triggers_fire_once_sustained},
     {"deployments: sign-offs and status reports", signoffs_and_status_reports},
     {"deployments: approving against ROLLBACK needs a comment",
