@@ -37,25 +37,26 @@ void sparkline_fill(struct tpl_dict *d, json_t *series, int64_t t0, int64_t t1, 
         tpl_show(d, "EMPTY");
     } else if (n == 1) {
         struct tpl_dict *dot = tpl_section(d, "DOT");
-        char v[32];
-        snprintf(v, sizeof(v), "%.1f", chart_x(&f, t[0]));
-        tpl_set(dot, "X", v);
-        snprintf(v, sizeof(v), "%.1f", chart_y(&f, avg[0]));
-        tpl_set(dot, "Y", v);
+        chart_tenths(&points, chart_x(&f, t[0]));
+        tpl_set(dot, "X", buf_str(&points));
+        buf_reset(&points);
+        chart_tenths(&points, chart_y(&f, avg[0]));
+        tpl_set(dot, "Y", buf_str(&points));
+        buf_reset(&points);
     } else {
         /* The band: along the minimums, back along the maximums. */
         chart_points(&f, t, lo, n, &points);
         for (size_t k = n; k-- > 0;)
-            buf_printf(&points, " %.1f,%.1f", chart_x(&f, t[k]), chart_y(&f, hi[k]));
+            chart_point(&points, " ", chart_x(&f, t[k]), chart_y(&f, hi[k]));
         tpl_set(tpl_section(d, "BAND"), "POINTS", buf_str(&points));
         buf_reset(&points);
         chart_points(&f, t, avg, n, &points);
         tpl_set(tpl_section(d, "LINE"), "POINTS", buf_str(&points));
     }
     if (has_threshold) {
-        char y[32];
-        snprintf(y, sizeof(y), "%.1f", chart_y(&f, threshold));
-        tpl_set(tpl_section(d, "THRESHOLD"), "Y", y);
+        buf_reset(&points);
+        chart_tenths(&points, chart_y(&f, threshold));
+        tpl_set(tpl_section(d, "THRESHOLD"), "Y", buf_str(&points));
     }
     buf_free(&points);
     free(t);

@@ -2,6 +2,7 @@
 #include "charts.h"
 
 #include <math.h>
+#include <stdio.h>
 
 void chart_frame_fit(struct chart_frame *f, double width, double height, int64_t t0, int64_t t1,
                      const double *values, size_t n, const double *extra, size_t nextra)
@@ -46,11 +47,41 @@ double chart_y(const struct chart_frame *f, double v)
     return f->pad + (1 - (v - f->v0) / (f->v1 - f->v0)) * usable;
 }
 
+void chart_tenths(struct buf *out, double v)
+{
+    char digits[24], *p = digits + sizeof(digits);
+    double tenths = nearbyint(v * 10); /* ties to even, as printf rounds */
+    unsigned long long u;
+
+    if (!(fabs(tenths) < 1e17)) {
+        buf_printf(out, "%.1f", v);
+        return;
+    }
+    u = (unsigned long long)fabs(tenths);
+    *--p = (char)('0' + u % 10);
+    *--p = '.';
+    u /= 10;
+    do
+        *--p = (char)('0' + u % 10);
+    while ((u /= 10) > 0);
+    if (tenths < 0)
+        *--p = '-';
+    buf_append(out, p, (size_t)(digits + sizeof(digits) - p));
+}
+
+void chart_point(struct buf *out, const char *sep, double x, double y)
+{
+    buf_puts(out, sep);
+    chart_tenths(out, x);
+    buf_putc(out, ',');
+    chart_tenths(out, y);
+}
+
 void chart_points(const struct chart_frame *f, const int64_t *t, const double *v, size_t n,
                   struct buf *out)
 {
     for (size_t i = 0; i < n; i++)
-        buf_printf(out, "%s%.1f,%.1f", i ? " " : "", chart_x(f, t[i]), chart_y(f, v[i]));
+        chart_point(out, i ? " " : "", chart_x(f, t[i]), chart_y(f, v[i]));
 }
 
 double chart_nice_ceiling(double max)

@@ -38,6 +38,14 @@ double chart_y(const struct chart_frame *f, double v);
  */
 double chart_nice_ceiling(double max);
 
+/*
+ * v with one decimal, as "%.1f" prints it but a tenth of the cost (a report
+ * draws hundreds of coordinates); a tie in the tenths may round the other
+ * way, which no chart shows.
+ */
+void chart_tenths(struct buf *out, double v);
+/* sep, then "x,y" with one decimal each. */
+void chart_point(struct buf *out, const char *sep, double x, double y);
 /* "x,y x,y ..." for the points (t[i], v[i]), appended to out, with one decimal. */
 void chart_points(const struct chart_frame *f, const int64_t *t, const double *v, size_t n,
                   struct buf *out);

@@ -131,7 +131,7 @@ static json_t *gate_history(struct db *db, const struct deployment_row *d, int l
 {
     static const char sql[] = "SELECT decision_json, evaluated_by, scheduled FROM gate_decisions"
                               " WHERE deployment = :d ORDER BY id DESC LIMIT :n";
-    static const char count_sql[] = "SELECT count(*) FROM gate_decisions WHERE deployment = :d";
+    static const char count_sql[] = "SELECT decisions FROM deployments WHERE num = :d";
     sqlite3_stmt *st = db_prepare(db, sql);
     json_t *list = json_array();
     int rc;

@@ -13,9 +13,9 @@
 #include "log.h"
 #include "sorted_runs.h"
 
-/* One run read back: its keys (owned) and how many. */
+/* One run read back: its keys as stored (owned) and how many. */
 struct loaded {
-    uint64_t *keys;
+    unsigned char *keys;
     size_t n;
 };
 
@@ -26,21 +26,17 @@ static void free_loaded(struct loaded *l, size_t n)
     free(l);
 }
 
+/* Store a run of n keys (stored form). */
 static int insert_run(struct db *db, int64_t dep, const char *metric, int phase,
-                      const uint64_t *keys, size_t n, struct gh_error *err)
+                      const unsigned char *keys, size_t n, struct gh_error *err)
 {
     static const char sql[] = "INSERT INTO deployment_value_runs (deployment, metric, phase, tier,"
                               " count, keys) VALUES (:d, :m, :p, :tier, :count, :keys)";
-    unsigned char *bytes = xmalloc(n * RUN_KEY_BYTES);
-    int rc;
 
-    run_encode(keys, n, bytes);
-    rc = db_run(db, sql, NULL, err,
-                BINDS(BIND_INT(":d", dep), BIND_TEXT(":m", metric), BIND_INT(":p", phase),
-                      BIND_INT(":tier", run_tier((int64_t)n)), BIND_INT(":count", (int64_t)n),
-                      BIND_BLOB(":keys", bytes, n * RUN_KEY_BYTES)));
-    free(bytes);
-    return rc;
+    return db_run(db, sql, NULL, err,
+                  BINDS(BIND_INT(":d", dep), BIND_TEXT(":m", metric), BIND_INT(":p", phase),
+                        BIND_INT(":tier", run_tier((int64_t)n)), BIND_INT(":count", (int64_t)n),
+                        BIND_BLOB(":keys", keys, n * RUN_KEY_BYTES)));
 }
 
 /* Every run of one tier, whole, in *out (caller frees with free_loaded). */
@@ -71,9 +67,9 @@ static int load_tier(struct db *db, int64_t dep, const char *metric, int phase, 
             size = size ? size * 2 : RUNS_PER_TIER;
             *out = xreallocarray(*out, size, sizeof(**out));
         }
-        (*out)[*nout].keys = xmalloc(n ? n * sizeof(uint64_t) : 1);
+        (*out)[*nout].keys = xmalloc(n ? n * RUN_KEY_BYTES : 1);
         (*out)[*nout].n = n;
-        run_decode(bytes, n, (*out)[(*nout)++].keys);
+        memcpy((*out)[(*nout)++].keys, bytes, n * RUN_KEY_BYTES);
     }
     db_reset(st);
     if (rc != SQLITE_DONE) {
@@ -103,7 +99,7 @@ static int merge_tier(struct db *db, int64_t dep, const char *metric, int phase,
     struct loaded *loaded;
     struct run *runs;
     size_t nloaded, total = 0;
-    uint64_t *merged;
+    unsigned char *merged;
     int64_t due;
     int rc;
 
@@ -122,7 +118,7 @@ static int merge_tier(struct db *db, int64_t dep, const char *metric, int phase,
         runs[i] = (struct run){loaded[i].keys, loaded[i].n};
         total += loaded[i].n;
     }
-    merged = xmalloc(total * sizeof(*merged));
+    merged = xmalloc(total * RUN_KEY_BYTES);
     runs_merge(runs, nloaded, merged);
     free(runs);
     free_loaded(loaded, nloaded);
@@ -144,11 +140,17 @@ int deploy_runs_add(struct db *db, int64_t dep, const char *metric, int phase, u
                     size_t n, struct gh_error *err)
 {
     int tier = run_tier((int64_t)n);
+    unsigned char *bytes;
+    int rc;
 
     if (n == 0)
         return 0;
     run_sort(keys, n);
-    if (insert_run(db, dep, metric, phase, keys, n, err) != 0)
+    bytes = xmalloc(n * RUN_KEY_BYTES);
+    run_encode(keys, n, bytes);
+    rc = insert_run(db, dep, metric, phase, bytes, n, err);
+    free(bytes);
+    if (rc != 0)
         return -1;
     /* Each merge makes a run of a higher tier, which may complete that tier in turn. */
     while (tier >= 0)
@@ -157,12 +159,11 @@ int deploy_runs_add(struct db *db, int64_t dep, const char *metric, int phase, u
     return 0;
 }
 
-/* The first (up to) want keys of run id into out->keys (allocated). */
+/* The first (up to) want keys of run id, as stored, into out->keys (allocated). */
 static int read_prefix(struct db *db, sqlite3_blob **blob, int64_t id, size_t count, size_t want,
                        struct loaded *out, struct gh_error *err)
 {
     size_t n = count < want ? count : want;
-    unsigned char *bytes;
     int rc;
 
     rc = *blob ? sqlite3_blob_reopen(*blob, id)
@@ -172,13 +173,9 @@ static int read_prefix(struct db *db, sqlite3_blob **blob, int64_t id, size_t co
                   sqlite3_errmsg(db->conn));
         return gh_fail(err, GH_INTERNAL, "database error");
     }
-    bytes = xmalloc(n ? n * RUN_KEY_BYTES : 1);
-    out->keys = xmalloc(n ? n * sizeof(uint64_t) : 1);
+    out->keys = xmalloc(n ? n * RUN_KEY_BYTES : 1);
     out->n = n;
-    rc = sqlite3_blob_read(*blob, bytes, (int)(n * RUN_KEY_BYTES), 0);
-    if (rc == SQLITE_OK)
-        run_decode(bytes, n, out->keys);
-    free(bytes);
+    rc = sqlite3_blob_read(*blob, out->keys, (int)(n * RUN_KEY_BYTES), 0);
     if (rc != SQLITE_OK) {
         log_error("reading run %lld of deployment_value_runs: %s", (long long)id,
                   sqlite3_errmsg(db->conn));

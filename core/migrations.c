@@ -585,6 +585,14 @@ const struct migration migrations[] = {
      * its time. */
     {13, "drop the value index of deployment samples",
      "DROP INDEX deployment_samples_by_value;", NULL},
+    /* The report says how many decisions a deployment has had; counting them took longer than
+     * the rest of the report once automation had evaluated some thousands of times. */
+    {14, "a count of each deployment's gate decisions",
+     "ALTER TABLE deployments ADD COLUMN decisions INTEGER NOT NULL DEFAULT 0;"
+     "UPDATE deployments SET decisions ="
+     " (SELECT count(*) FROM gate_decisions WHERE gate_decisions.deployment = deployments.num);"
+     "CREATE TRIGGER deployment_decision_counted AFTER INSERT ON gate_decisions BEGIN"
+     " UPDATE deployments SET decisions = decisions + 1 WHERE num = NEW.deployment; END;", NULL},
 };
 /* clang-format on */
 

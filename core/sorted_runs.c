@@ -59,15 +59,16 @@ void run_encode(const uint64_t *keys, size_t n, unsigned char *out)
         be64_put(out + i * RUN_KEY_BYTES, keys[i]);
 }
 
-void run_decode(const unsigned char *in, size_t n, uint64_t *keys)
+uint64_t run_key_at(const struct run *r, size_t i)
 {
-    for (size_t i = 0; i < n; i++)
-        keys[i] = be64_get(in + i * RUN_KEY_BYTES);
+    return be64_get(r->keys + i * RUN_KEY_BYTES);
 }
 
 /* Where a merge stands in one run. */
 struct cursor {
-    const uint64_t *at, *end;
+    const struct run *run;
+    size_t at;
+    uint64_t key; /* the key at at */
 };
 
 /* Restore the heap (the cursor at the largest key on top) below slot i. */
@@ -76,9 +77,9 @@ static void sift_down(struct cursor *heap, size_t n, size_t i)
     for (;;) {
         size_t left = 2 * i + 1, right = left + 1, top = i;
         struct cursor swap;
-        if (left<n && * heap[left].at> * heap[top].at)
+        if (left < n && heap[left].key > heap[top].key)
             top = left;
-        if (right<n && * heap[right].at> * heap[top].at)
+        if (right < n && heap[right].key > heap[top].key)
             top = right;
         if (top == i)
             return;
@@ -89,45 +90,66 @@ static void sift_down(struct cursor *heap, size_t n, size_t i)
     }
 }
 
-/*
- * Take up to count keys from the runs, largest first, into out (NULL: only
- * count them); *last gets the last key taken. Returns how many were taken.
- */
-static int64_t take_largest(const struct run *runs, size_t nruns, int64_t count, uint64_t *out,
-                            uint64_t *last)
+void runs_merge(const struct run *runs, size_t nruns, unsigned char *out)
 {
     struct cursor *heap = xcalloc(nruns ? nruns : 1, sizeof(*heap));
     size_t n = 0;
-    int64_t taken = 0;
 
     for (size_t i = 0; i < nruns; i++)
         if (runs[i].n > 0)
-            heap[n++] = (struct cursor){runs[i].keys, runs[i].keys + runs[i].n};
+            heap[n++] = (struct cursor){&runs[i], 0, run_key_at(&runs[i], 0)};
     for (size_t i = n / 2; i-- > 0;)
         sift_down(heap, n, i);
-    while (n > 0 && taken < count) {
-        *last = *heap[0].at++;
-        if (out)
-            out[taken] = *last;
-        taken++;
-        if (heap[0].at == heap[0].end)
+    while (n > 0) {
+        be64_put(out, heap[0].key);
+        out += RUN_KEY_BYTES;
+        if (++heap[0].at < heap[0].run->n)
+            heap[0].key = run_key_at(heap[0].run, heap[0].at);
+        else
             heap[0] = heap[--n];
         sift_down(heap, n, 0);
     }
     free(heap);
-    return taken;
 }
 
-void runs_merge(const struct run *runs, size_t nruns, uint64_t *out)
+/* How many keys of r are at least x: r is largest first, so they come first. */
+static size_t count_at_least(const struct run *r, uint64_t x)
 {
-    uint64_t last;
+    size_t lo = 0, hi = r->n;
 
-    take_largest(runs, nruns, INT64_MAX, out, &last);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (run_key_at(r, mid) >= x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static uint64_t count_all_at_least(const struct run *runs, size_t nruns, uint64_t x)
+{
+    uint64_t count = 0;
+
+    for (size_t i = 0; i < nruns; i++)
+        count += count_at_least(&runs[i], x);
+    return count;
 }
 
 int runs_kth_largest(const struct run *runs, size_t nruns, int64_t k, uint64_t *out)
 {
-    if (k < 0)
+    uint64_t lo = 0, hi = UINT64_MAX, want = (uint64_t)k + 1;
+
+    if (k < 0 || count_all_at_least(runs, nruns, 0) < want)
         return -1;
-    return take_largest(runs, nruns, k + 1, NULL, out) == k + 1 ? 0 : -1;
+    /* The largest x with at least k + 1 keys at or above it is the key sought. */
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2 + 1;
+        if (count_all_at_least(runs, nruns, mid) >= want)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    *out = lo;
+    return 0;
 }

@@ -10,7 +10,7 @@
  * tier) merge into one when RUNS_PER_TIER of them exist, as in a
  * size-tiered LSM tree: n values keep O(log n) runs and each value is
  * rewritten O(log n) times, always sequentially. The k-th largest value
- * then needs only the first k values of each run.
+ * then lies in the first k + 1 values of some run.
  *
  * Values travel as keys: 64-bit integers in the order of the values they
  * stand for, so merging compares integers; stored, each key is 8 bytes
@@ -38,19 +38,25 @@ void run_sort(uint64_t *keys, size_t n);
 /* The tier of a run of n keys: floor(log8(n)), so 1..7 keys are tier 0, 8..63 tier 1. */
 int run_tier(int64_t n);
 
-/* Keys to their stored bytes (n * RUN_KEY_BYTES) and back. */
+/* Keys to their stored form: n * RUN_KEY_BYTES bytes. */
 void run_encode(const uint64_t *keys, size_t n, unsigned char *out);
-void run_decode(const unsigned char *in, size_t n, uint64_t *keys);
 
-/* A run in memory: n keys, largest first. */
+/* A run as stored (and as read back: never decoded whole): n keys, largest first. */
 struct run {
-    const uint64_t *keys;
+    const unsigned char *keys;
     size_t n;
 };
 
-/* Merge runs into out (room for all their keys), largest first. */
-void runs_merge(const struct run *runs, size_t nruns, uint64_t *out);
-/* The key k places below the largest of all runs (k = 0: the largest); -1 if they hold no more. */
+/* Key i of run r. */
+uint64_t run_key_at(const struct run *r, size_t i);
+
+/* Merge runs into out (room for all their keys, stored form), largest first. */
+void runs_merge(const struct run *runs, size_t nruns, unsigned char *out);
+/*
+ * The key k places below the largest of all runs (k = 0: the largest); -1
+ * if they hold no more. Bisects the keys' range, counting by binary search
+ * in each run: it reads O(64 runs log n) keys, whatever k is.
+ */
 int runs_kth_largest(const struct run *runs, size_t nruns, int64_t k, uint64_t *out);
 
 #endif

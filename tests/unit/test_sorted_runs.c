@@ -35,14 +35,15 @@ static void keys_order_as_values(void)
 
 static void bytes_round_trip_and_tiers(void)
 {
-    uint64_t keys[3] = {UINT64_C(0x0102030405060708), 0, UINT64_MAX}, back[3];
+    uint64_t keys[3] = {UINT64_C(0x0102030405060708), 0, UINT64_MAX};
     unsigned char bytes[3 * RUN_KEY_BYTES];
+    struct run r = {bytes, 3};
 
     run_encode(keys, 3, bytes);
     CHECK_INT(bytes[0], 1);
     CHECK_INT(bytes[7], 8); /* most significant first, on every machine */
-    run_decode(bytes, 3, back);
-    CHECK(memcmp(keys, back, sizeof(keys)) == 0);
+    for (size_t i = 0; i < 3; i++)
+        CHECK(run_key_at(&r, i) == keys[i]);
     CHECK_INT(run_tier(1), 0);
     CHECK_INT(run_tier(7), 0);
     CHECK_INT(run_tier(8), 1);
@@ -61,27 +62,32 @@ static int descending(const void *a, const void *b)
 static void merge_and_kth_agree_with_a_sort(void)
 {
     enum { RUNS = 9, MOST = 300 };
-    uint64_t *keys[RUNS], all[RUNS * MOST], merged[RUNS * MOST], kth;
-    struct run runs[RUNS];
+    uint64_t keys[MOST], all[RUNS * MOST], kth;
+    unsigned char *stored[RUNS], merged[RUNS * MOST * RUN_KEY_BYTES];
+    struct run runs[RUNS], whole = {merged, 0};
     size_t total = 0;
 
     srand(7);
     for (int r = 0; r < RUNS; r++) {
         /* Run 3 is empty; values repeat (ties) and go negative. */
         size_t n = r == 3 ? 0 : (size_t)(rand() % MOST) + 1;
-        keys[r] = malloc((n ? n : 1) * sizeof(uint64_t));
         for (size_t i = 0; i < n; i++) {
-            keys[r][i] = run_key((rand() % 200 - 50) / 4.0);
-            all[total++] = keys[r][i];
+            keys[i] = run_key((rand() % 200 - 50) / 4.0);
+            all[total++] = keys[i];
         }
-        run_sort(keys[r], n);
+        run_sort(keys, n);
         for (size_t i = 1; i < n; i++)
-            CHECK(keys[r][i - 1] >= keys[r][i]);
-        runs[r] = (struct run){keys[r], n};
+            CHECK(keys[i - 1] >= keys[i]);
+        stored[r] = malloc((n ? n : 1) * RUN_KEY_BYTES);
+        run_encode(keys, n, stored[r]);
+        runs[r] = (struct run){stored[r], n};
     }
     qsort(all, total, sizeof(all[0]), descending);
     runs_merge(runs, RUNS, merged);
-    CHECK(memcmp(all, merged, total * sizeof(all[0])) == 0);
+    whole.n = total;
+    for (size_t i = 0; i < total; i++)
+        if (run_key_at(&whole, i) != all[i])
+            check_fail(__FILE__, __LINE__, "merged key %zu differs", i);
     for (size_t k = 0; k < total; k++) {
         CHECK_INT(runs_kth_largest(runs, RUNS, (int64_t)k, &kth), 0);
         if (kth != all[k])
@@ -92,7 +98,7 @@ static void merge_and_kth_agree_with_a_sort(void)
     CHECK_INT(runs_kth_largest(runs, RUNS, -1, &kth), -1);
     CHECK_INT(runs_kth_largest(runs, 0, 0, &kth), -1);
     for (int r = 0; r < RUNS; r++)
-        free(keys[r]);
+        free(stored[r]);
 }
 
 /* The p95 a gate takes from runs is the nearest-rank p95 of all the values. */
@@ -104,13 +110,15 @@ static void p95_from_runs_is_the_nearest_rank(void)
         size_t n = sizes[s], half = n / 2;
         double values[997];
         uint64_t keys[997], kth;
+        unsigned char stored[997 * RUN_KEY_BYTES];
         for (size_t i = 0; i < n; i++) {
             values[i] = sin((double)i * 1.3) * 100;
             keys[i] = run_key(values[i]);
         }
         run_sort(keys, half);
         run_sort(keys + half, n - half);
-        struct run runs[2] = {{keys, half}, {keys + half, n - half}};
+        run_encode(keys, n, stored);
+        struct run runs[2] = {{stored, half}, {stored + half * RUN_KEY_BYTES, n - half}};
         CHECK_INT(runs_kth_largest(runs, 2, (int64_t)n - p95_rank((int64_t)n), &kth), 0);
         if (run_value(kth) != criteria_p95(values, n))
             check_fail(__FILE__, __LINE__, "n = %zu: %g, expected %g", n, run_value(kth),
