@@ -176,6 +176,20 @@ void plan_free(struct plan *p)
     memset(p, 0, sizeof(*p));
 }
 
+void plan_copy(struct plan *dst, const struct plan *src)
+{
+    *dst = *src;
+    dst->phases = xcalloc(src->nphases ? src->nphases : 1, sizeof(*dst->phases));
+    for (size_t i = 0; i < src->nphases; i++) {
+        const struct phase *ph = &src->phases[i];
+        dst->phases[i] = *ph;
+        dst->phases[i].criteria = xcalloc(ph->ncriteria ? ph->ncriteria : 1, sizeof(*ph->criteria));
+        memcpy(dst->phases[i].criteria, ph->criteria, ph->ncriteria * sizeof(*ph->criteria));
+    }
+    dst->triggers = xcalloc(src->ntriggers ? src->ntriggers : 1, sizeof(*dst->triggers));
+    memcpy(dst->triggers, src->triggers, src->ntriggers * sizeof(*src->triggers));
+}
+
 json_t *plan_json(const struct plan *p)
 {
     json_t *phases = json_array(), *triggers = json_array();

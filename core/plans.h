@@ -73,6 +73,8 @@ struct plan {
  */
 int plan_parse(json_t *doc, const char *name_from_path, struct plan *p, struct field_errors *e);
 void plan_free(struct plan *p);
+/* dst becomes a copy of src that owns its own arrays (release with plan_free). */
+void plan_copy(struct plan *dst, const struct plan *src);
 
 /* The canonical document of p (defaults written out), as stored and shown. */
 json_t *plan_json(const struct plan *p);

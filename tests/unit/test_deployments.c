@@ -472,6 +472,51 @@ static void p95_stays_exact_as_runs_merge(void)
     db_close(&db);
 }
 
+/*
+ * Each deployment keeps the plan it started with, also when loads of two
+ * snapshots alternate (a process keeps the last one it parsed).
+ */
+static void each_deployment_loads_its_own_snapshot(void)
+{
+    struct field_errors e = FIELD_ERRORS_INIT;
+    struct actor ada = at("ada", T0);
+    struct deployment_input in = {"dep-new", "revised", "t4-72h", NULL, T0};
+    struct deployment_row d;
+    struct gh_error err;
+    struct plan p;
+    struct db db;
+    json_t *doc = load_file("conf/plans/t4-72h.json"), *out = NULL;
+    json_t *t8h = json_array_get(json_object_get(doc, "phases"), 1);
+    int created, changed;
+    int64_t rev;
+
+    CHECK_INT(open_db(&db), 0);
+    CHECK_INT(setup(&db, "dep-old"), 0);
+    /* The t8h error_rate bound tightened in revision 2, which only dep-new starts on. */
+    json_object_set_new(json_array_get(json_object_get(t8h, "criteria"), 1), "threshold",
+                        json_real(0.0005));
+    CHECK_INT(plan_parse(doc, NULL, &p, &e), 0);
+    CHECK_INT(plan_store(&db, ada.now_ms, "ada", &p, &created, &changed, &rev, &err), 0);
+    CHECK_INT(rev, 2);
+    CHECK_INT(deployment_create(&db, &ada, &in, &out, &created, &err), 0);
+    for (int round = 0; round < 3; round++) {
+        CHECK_INT(deployment_load(&db, "dep-old", &d, &err), 0);
+        CHECK(d.plan.phases[1].criteria[1].threshold == 0.001);
+        CHECK_INT(d.plan_revision, 1);
+        deployment_row_free(&d);
+        CHECK_INT(deployment_load(&db, "dep-new", &d, &err), 0);
+        CHECK(d.plan.phases[1].criteria[1].threshold == 0.0005);
+        CHECK_INT(d.plan_revision, 2);
+        CHECK_INT(d.plan.nphases, 6);
+        CHECK_INT(d.plan.ntriggers, 3);
+        deployment_row_free(&d);
+    }
+    plan_free(&p);
+    json_decref(doc);
+    json_decref(out);
+    db_close(&db);
+}
+
 /* Migration 12 makes runs of samples stored before runs existed, answering as ingestion does. */
 static void migration_12_makes_runs_of_stored_samples(void)
 {
@@ -660,6 +705,7 @@ const struct unit_test deployment_tests[] = {
     {"deployments: gates refuse phases not begun", gates_refuse_what_has_not_begun},
     {"deployments: running aggregates agree with a scan", aggregates_agree_with_a_scan},
     {"deployments: p95 stays exact as runs merge", p95_stays_exact_as_runs_merge},
+    {"deployments: each loads its own plan snapshot", each_deployment_loads_its_own_snapshot},
     {"deployments: migration 12 makes runs of stored samples",
      migration_12_makes_runs_of_stored_samples},
     {"deployments: triggers fire once, sustained 301 s not 299", triggers_fire_once_sustained},
