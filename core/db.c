@@ -317,6 +317,19 @@ int db_bind(sqlite3_stmt *stmt, const struct db_bind *binds)
     return 0;
 }
 
+sqlite3_stmt *db_query(struct db *db, const char *sql, const struct db_bind *binds,
+                       struct gh_error *err)
+{
+    sqlite3_stmt *st = db_prepare(db, sql);
+
+    if (st == NULL || db_bind(st, binds) != 0) {
+        db_reset(st);
+        gh_fail(err, GH_INTERNAL, "database error");
+        return NULL;
+    }
+    return st;
+}
+
 static int busy_code(int rc)
 {
     return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;

@@ -165,6 +165,14 @@ extern const struct db_bind_misuse {
 int db_bind(sqlite3_stmt *stmt, const struct db_bind *binds);
 
 /*
+ * The cached statement of sql with binds bound, ready to step (db_reset it
+ * when done); NULL with err set (GH_INTERNAL) when it does not prepare or
+ * bind.
+ */
+sqlite3_stmt *db_query(struct db *db, const char *sql, const struct db_bind *binds,
+                       struct gh_error *err);
+
+/*
  * Run one statement inside the caller's transaction (or for its side
  * effects): prepare (cached), bind, step to the end, reset. *changes (may
  * be NULL) receives the rows it changed.

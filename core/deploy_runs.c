@@ -45,17 +45,17 @@ static int load_tier(struct db *db, int64_t dep, const char *metric, int phase, 
 {
     static const char sql[] = "SELECT count, keys FROM deployment_value_runs"
                               " WHERE deployment = :d AND metric = :m AND phase = :p AND tier = :t";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     size_t size = 0;
     int rc;
 
     *out = NULL;
     *nout = 0;
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", dep), BIND_TEXT(":m", metric),
-                                        BIND_INT(":p", phase), BIND_INT(":t", tier))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, sql,
+                       BINDS(BIND_INT(":d", dep), BIND_TEXT(":m", metric), BIND_INT(":p", phase),
+                             BIND_INT(":t", tier)),
+                       err)) == NULL)
+        return -1;
     while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
         size_t n = (size_t)sqlite3_column_int64(st, 0);
         const unsigned char *bytes = sqlite3_column_blob(st, 1);
@@ -189,7 +189,7 @@ int deploy_runs_kth_largest(struct db *db, int64_t dep, const char *metric, int 
 {
     static const char sql[] = "SELECT id, count FROM deployment_value_runs"
                               " WHERE deployment = :d AND metric = :m AND phase = :p";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     sqlite3_blob *blob = NULL;
     struct loaded *loaded = NULL;
     struct run *runs = NULL;
@@ -197,11 +197,10 @@ int deploy_runs_kth_largest(struct db *db, int64_t dep, const char *metric, int 
     uint64_t key;
     int rc;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", dep), BIND_TEXT(":m", metric),
-                                        BIND_INT(":p", phase))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, sql,
+                       BINDS(BIND_INT(":d", dep), BIND_TEXT(":m", metric), BIND_INT(":p", phase)),
+                       err)) == NULL)
+        return -1;
     /* Only the first k + 1 keys of a run can be the k-th largest of them all. */
     while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
         if (nloaded == size) {
@@ -236,17 +235,16 @@ int deploy_runs_fill(struct db *db, struct gh_error *err)
     static const char sql[] = "SELECT deployment, metric, phase, value FROM deployment_samples"
                               " INDEXED BY deployment_samples_by_value"
                               " ORDER BY deployment DESC, metric DESC, phase DESC, value DESC";
-    sqlite3_stmt *st = db_prepare(db, sql);
-    uint64_t *keys = xmalloc(RUN_MAX_KEYS * sizeof(*keys));
+    sqlite3_stmt *st = db_query(db, sql, NULL, err);
+    uint64_t *keys;
     int64_t dep = 0, total = 0;
     char *metric = NULL;
     size_t n = 0;
     int phase = 0, rc = SQLITE_DONE;
 
-    if (st == NULL) {
-        free(keys);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if (st == NULL)
+        return -1;
+    keys = xmalloc(RUN_MAX_KEYS * sizeof(*keys));
     for (;;) {
         int row = (rc = db_step(db, st, err)) == SQLITE_ROW;
         int same = row && n > 0 && sqlite3_column_int64(st, 0) == dep &&

@@ -227,15 +227,14 @@ static int load_aggregate(struct db *db, int64_t dep, const char *metric, int ph
     static const char sql[] = "SELECT count, sum, min, max, last_at, last_value"
                               " FROM deployment_aggregates"
                               " WHERE deployment = :d AND metric = :m AND phase = :p";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     int rc;
 
     *a = (struct agg_state)AGG_STATE_INIT;
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", dep), BIND_TEXT(":m", metric),
-                                        BIND_INT(":p", phase))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, sql,
+                       BINDS(BIND_INT(":d", dep), BIND_TEXT(":m", metric), BIND_INT(":p", phase)),
+                       err)) == NULL)
+        return -1;
     rc = db_step(db, st, err);
     if (rc == SQLITE_ROW) {
         a->count = sqlite3_column_int64(st, 0);
@@ -257,17 +256,17 @@ static int load_window(struct db *db, int64_t dep, const char *metric, int64_t f
         "SELECT at_ms, value FROM deployment_samples INDEXED BY deployment_samples_by_time"
         " WHERE deployment = :d AND metric = :m AND at_ms BETWEEN :from AND :to"
         " ORDER BY at_ms, id";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     size_t size = 0;
     int rc;
 
     *out = NULL;
     *n = 0;
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", dep), BIND_TEXT(":m", metric),
-                                        BIND_INT(":from", from), BIND_INT(":to", to))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, sql,
+                       BINDS(BIND_INT(":d", dep), BIND_TEXT(":m", metric), BIND_INT(":from", from),
+                             BIND_INT(":to", to)),
+                       err)) == NULL)
+        return -1;
     while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
         if (*n == size) {
             size = size ? size * 2 : 256;
@@ -341,12 +340,12 @@ int observe_trigger(struct db *db, const struct deployment_row *d, const struct 
     size_t n = 0;
 
     /* The last sample at or before the window's start (for 0 s: at or before now). */
-    st = db_prepare(db, before_sql);
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", d->num), BIND_TEXT(":m", t->metric),
-                                        BIND_INT(":at", t->for_seconds ? start : now_ms))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    st = db_query(db, before_sql,
+                  BINDS(BIND_INT(":d", d->num), BIND_TEXT(":m", t->metric),
+                        BIND_INT(":at", t->for_seconds ? start : now_ms)),
+                  err);
+    if (st == NULL)
+        return -1;
     rc = db_step(db, st, err);
     if (rc == SQLITE_ROW) {
         has_before = 1;
@@ -377,19 +376,18 @@ json_t *metric_series(struct db *db, const struct deployment_row *d, const char 
     int64_t span = last - first + 1, width = (span + points - 1) / points;
     struct agg_state bucket = AGG_STATE_INIT;
     int64_t bucket_no = -1;
-    json_t *series = json_array();
-    sqlite3_stmt *st = db_prepare(db, sql);
+    json_t *series;
+    sqlite3_stmt *st = db_query(db, sql,
+                                BINDS(BIND_INT(":d", d->num), BIND_TEXT(":m", metric),
+                                      BIND_INT(":from", first), BIND_INT(":to", last)),
+                                err);
     int rc;
 
+    if (st == NULL)
+        return NULL;
     if (width < 1)
         width = 1;
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", d->num), BIND_TEXT(":m", metric),
-                                        BIND_INT(":from", first), BIND_INT(":to", last))) != 0) {
-        db_reset(st);
-        json_decref(series);
-        gh_fail(err, GH_INTERNAL, "database error");
-        return NULL;
-    }
+    series = json_array();
     /* Minutes fold into buckets of width minutes; each bucket is one point. */
     for (;;) {
         int64_t minute = 0, no = -2;
