@@ -69,7 +69,9 @@ static int load_tier(struct db *db, int64_t dep, const char *metric, int phase, 
         }
         (*out)[*nout].keys = xmalloc(n ? n * RUN_KEY_BYTES : 1);
         (*out)[*nout].n = n;
-        memcpy((*out)[(*nout)++].keys, bytes, n * RUN_KEY_BYTES);
+        if (n) /* a blob of no bytes reads as NULL */
+            memcpy((*out)[*nout].keys, bytes, n * RUN_KEY_BYTES);
+        (*nout)++;
     }
     db_reset(st);
     if (rc != SQLITE_DONE) {

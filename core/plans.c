@@ -184,10 +184,13 @@ void plan_copy(struct plan *dst, const struct plan *src)
         const struct phase *ph = &src->phases[i];
         dst->phases[i] = *ph;
         dst->phases[i].criteria = xcalloc(ph->ncriteria ? ph->ncriteria : 1, sizeof(*ph->criteria));
-        memcpy(dst->phases[i].criteria, ph->criteria, ph->ncriteria * sizeof(*ph->criteria));
+        /* A phase without criteria may have none allocated: memcpy from NULL is undefined. */
+        if (ph->ncriteria)
+            memcpy(dst->phases[i].criteria, ph->criteria, ph->ncriteria * sizeof(*ph->criteria));
     }
     dst->triggers = xcalloc(src->ntriggers ? src->ntriggers : 1, sizeof(*dst->triggers));
-    memcpy(dst->triggers, src->triggers, src->ntriggers * sizeof(*src->triggers));
+    if (src->ntriggers)
+        memcpy(dst->triggers, src->triggers, src->ntriggers * sizeof(*src->triggers));
 }
 
 json_t *plan_json(const struct plan *p)
