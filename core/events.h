@@ -76,7 +76,7 @@ json_t *mission_get(struct db *db, const char *id, struct gh_error *err);
 /* How much of a mission to read: big missions make counting cost something. */
 enum mission_detail {
     MISSION_HEAD,   /* the row only */
-    MISSION_TOTAL,  /* and event_count, from the timeline index */
+    MISSION_TOTAL,  /* and event_count, kept on the mission's row */
     MISSION_COUNTS, /* and the counts by type (mission_get) */
 };
 json_t *mission_read(struct db *db, const char *id, int detail, struct gh_error *err);

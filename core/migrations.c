@@ -593,6 +593,12 @@ const struct migration migrations[] = {
      " (SELECT count(*) FROM gate_decisions WHERE gate_decisions.deployment = deployments.num);"
      "CREATE TRIGGER deployment_decision_counted AFTER INSERT ON gate_decisions BEGIN"
      " UPDATE deployments SET decisions = decisions + 1 WHERE num = NEW.deployment; END;", NULL},
+    /* How many events a mission holds, kept by event_store as they arrive: counting them per
+     * view walked the timeline index, half of a timeline page's time at 10,000 events. */
+    {15, "a count of each mission's events",
+     "ALTER TABLE missions ADD COLUMN event_count INTEGER NOT NULL DEFAULT 0;"
+     "UPDATE missions SET event_count ="
+     " (SELECT count(*) FROM events WHERE events.mission_id = missions.id);", NULL},
 };
 /* clang-format on */
 

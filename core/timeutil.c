@@ -33,19 +33,63 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* A UTC time broken down; what gmtime_r gives, without glibc's global time-zone lock. */
+struct civil {
+    int64_t year;
+    unsigned month, day, hour, min, sec, millis; /* month 1..12, day 1..31 */
+};
+
+/* The inverse of days_from_civil, and the time of day. */
+static void civil_from_ms(int64_t ms, struct civil *c)
+{
+    int64_t days = (ms >= 0 ? ms : ms - 86399999) / 86400000;
+    int64_t in_day = ms - days * 86400000;
+    int64_t z = days + 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = (unsigned)(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+
+    c->day = doy - (153 * mp + 2) / 5 + 1;
+    c->month = mp < 10 ? mp + 3 : mp - 9;
+    c->year = (int64_t)yoe + era * 400 + (c->month <= 2);
+    c->hour = (unsigned)(in_day / 3600000);
+    c->min = (unsigned)(in_day / 60000 % 60);
+    c->sec = (unsigned)(in_day / 1000 % 60);
+    c->millis = (unsigned)(in_day % 1000);
+}
+
+/* v as exactly width digits at p (v < 10^width); returns the end. */
+static char *put_digits(char *p, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + width;
+}
+
 void time_format_rfc3339(int64_t ms, char out[TIME_RFC3339_LEN])
 {
-    int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-    int millis = (int)(ms - secs * 1000);
-    time_t t = (time_t)secs;
-    struct tm tm;
+    struct civil c;
+    char *p = out;
 
-    gmtime_r(&t, &tm);
-    /* The modulos bound every field's width, for the compiler as for the reader. */
-    snprintf(out, TIME_RFC3339_LEN, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
-             (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
-             (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
-             (unsigned)tm.tm_sec % 100u, (unsigned)millis % 1000u);
+    /* Written digit by digit: pages format hundreds of times, and snprintf was most of it. */
+    civil_from_ms(ms, &c);
+    p = put_digits(p, (unsigned)((c.year % 10000 + 10000) % 10000), 4);
+    *p++ = '-';
+    p = put_digits(p, c.month, 2);
+    *p++ = '-';
+    p = put_digits(p, c.day, 2);
+    *p++ = 'T';
+    p = put_digits(p, c.hour, 2);
+    *p++ = ':';
+    p = put_digits(p, c.min, 2);
+    *p++ = ':';
+    p = put_digits(p, c.sec, 2);
+    *p++ = '.';
+    p = put_digits(p, c.millis, 3);
+    *p++ = 'Z';
+    *p = '\0';
 }
 
 /* Read exactly n digits at *p into *out and advance; -1 if they are not digits. */
@@ -134,21 +178,27 @@ void time_format_ago(int64_t then_ms, int64_t now_ms, char out[TIME_AGO_LEN])
 
 void time_format_human(int64_t ms, int with_seconds, char out[TIME_HUMAN_LEN])
 {
-    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    struct tm tm;
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    struct civil c;
+    char *p = out;
 
-    gmtime_r(&t, &tm);
-    if (with_seconds)
-        snprintf(out, TIME_HUMAN_LEN, "%u %s %04u %02u:%02u:%02u UTC", (unsigned)tm.tm_mday % 100u,
-                 months[tm.tm_mon % 12], (unsigned)(tm.tm_year + 1900) % 10000u,
-                 (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
-                 (unsigned)tm.tm_sec % 100u);
-    else
-        snprintf(out, TIME_HUMAN_LEN, "%u %s %04u %02u:%02u UTC", (unsigned)tm.tm_mday % 100u,
-                 months[tm.tm_mon % 12], (unsigned)(tm.tm_year + 1900) % 10000u,
-                 (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u);
+    civil_from_ms(ms, &c);
+    p = put_digits(p, c.day, c.day < 10 ? 1 : 2);
+    *p++ = ' ';
+    memcpy(p, months[(c.month - 1) % 12], 3);
+    p += 3;
+    *p++ = ' ';
+    p = put_digits(p, (unsigned)((c.year % 10000 + 10000) % 10000), 4);
+    *p++ = ' ';
+    p = put_digits(p, c.hour, 2);
+    *p++ = ':';
+    p = put_digits(p, c.min, 2);
+    if (with_seconds) {
+        *p++ = ':';
+        p = put_digits(p, c.sec, 2);
+    }
+    memcpy(p, " UTC", 5);
 }
 
 void time_format_span(int64_t ms, char out[TIME_SPAN_LEN])

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import threading
 import time
 
@@ -136,6 +137,23 @@ def test_concurrent_duplicates_are_stored_once(ev):
         t.join()
     assert sorted(results) == [200] * 11 + [202]
     assert ev.get("/api/v1/missions/m-6", headers=ev.view).json()["data"]["event_count"] == 1
+
+
+def test_lists_and_pages_count_each_event_once(ev):
+    """The count a list and the mission page show is kept as events arrive: duplicates, in a
+    batch or alone, and rejected events do not count."""
+    body = {"events": [{"id": "cnt-%d" % i, "type": "agentic.step", "mission_id": "m-count"} for i in range(5)]
+            + [{"id": "cnt-0", "type": "agentic.step", "mission_id": "m-count"},
+               {"id": "cnt-bad", "type": "Not.Valid", "mission_id": "m-count"}]}
+    d = post(ev, body).json()["data"]
+    assert (d["accepted"], d["duplicates"], d["rejected"]) == (5, 1, 1)
+    assert post(ev, {"id": "cnt-3", "type": "agentic.step", "mission_id": "m-count"}).status == 200
+    assert post(ev, {"id": "cnt-5", "type": "agentic.step", "mission_id": "m-count"}).status == 202
+    listed = {m["id"]: m for m in ev.get("/api/v1/missions?limit=200", headers=ev.view).json()["data"]}
+    assert listed["m-count"]["event_count"] == 6
+    assert ev.get("/api/v1/missions/m-count", headers=ev.view).json()["data"]["event_count"] == 6
+    page = ev.get("/missions/m-count", headers=ev.view)
+    assert page.status == 200 and re.search(r"\b6 events\b", page.text), page.text[:2000]
 
 
 session = demo_login

@@ -1,5 +1,8 @@
 /* RFC 3339 times. */
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include "../../core/timeutil.h"
 #include "check.h"
@@ -115,7 +118,48 @@ static void exact_times_read_like_people_say_them(void)
     CHECK_STR(out, "31 Dec 1969 23:59:59 UTC");
 }
 
+/* The formatters agree with gmtime_r and snprintf over four centuries, before 1970 too. */
+static void formats_agree_with_the_c_library(void)
+{
+    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    char got[TIME_HUMAN_LEN], want[64];
+    uint64_t x = 88172645463325252ULL;
+
+    for (int i = 0; i < 200000; i++) {
+        /* 1900 .. 2300, xorshift-spread, plus the edges of days and leap years. */
+        int64_t ms;
+        time_t t;
+        struct tm tm;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        ms = i < 4 ? (int64_t[]){-1, 0, 951782400000LL, 951868799999LL}[i]
+                   : -2208988800000LL + (int64_t)(x % 12623040000000ULL);
+        t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+        gmtime_r(&t, &tm);
+        time_format_rfc3339(ms, got);
+        snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (int)(ms - (int64_t)t * 1000));
+        if (strcmp(got, want) != 0) {
+            check_fail(__FILE__, __LINE__, "%lld: %s, expected %s", (long long)ms, got, want);
+            return;
+        }
+        time_format_human(ms, 1, got);
+        snprintf(want, sizeof(want), "%d %s %04d %02d:%02d:%02d UTC", tm.tm_mday, months[tm.tm_mon],
+                 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        if (strcmp(got, want) != 0) {
+            check_fail(__FILE__, __LINE__, "%lld: %s, expected %s", (long long)ms, got, want);
+            return;
+        }
+        time_format_human(ms, 0, got);
+        want[strlen(want) - 7] = '\0'; /* without ":SS UTC" */
+        strcat(want, " UTC");
+        CHECK_STR(got, want);
+    }
+}
+
 const struct unit_test time_tests[] = {
+    {"time: formats agree with the C library", formats_agree_with_the_c_library},
     {"time: relative times for people", relative_times_read_like_people_say_them},
     {"time: exact times for people", exact_times_read_like_people_say_them},
     {"time: format with milliseconds", formats_with_milliseconds},
