@@ -9,7 +9,13 @@
 void approval_filter_read(struct request_ctx *ctx, struct approval_filter *f,
                           struct field_errors *e);
 
-/* Fill templates/approval_list.tpl (included once) with a row per approval of list. */
-void approval_list_fill(struct tpl_dict *list_tpl, json_t *list, int64_t now_ms);
+/* Where approval_row_add puts rows: templates/approval_list.tpl, included once. */
+struct approval_rows {
+    struct tpl_dict *list;
+    int64_t now_ms; /* times are said relative to it */
+};
+
+/* An approval_visit: one row of the list per request, as the list is read. */
+void approval_row_add(const struct approval_summary *s, void *rows);
 
 #endif

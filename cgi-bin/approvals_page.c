@@ -31,56 +31,60 @@ static int64_t ms_of(json_t *a, const char *key)
 }
 
 /* What every view of a request shows. */
-static void fill_basics(struct tpl_dict *d, json_t *a)
+static void fill_basics_of(struct tpl_dict *d, int64_t id, int tier, const char *status,
+                           const char *action_type, const char *target, const char *requested_by,
+                           const char *mission_id)
 {
-    tpl_set_int(d, "ID", json_integer_value(json_object_get(a, "id")));
-    tpl_set_int(d, "TIER", json_integer_value(json_object_get(a, "tier")));
-    tpl_set(d, "STATUS", str(a, "status"));
-    tpl_set(d, "ACTION_TYPE", str(a, "action_type"));
-    tpl_set(d, "TARGET", str(a, "target"));
-    tpl_set(d, "REQUESTED_BY", str(a, "requested_by"));
-    if (str(a, "mission_id"))
-        tpl_set(tpl_section(d, "MISSION"), "MISSION_ID", str(a, "mission_id"));
+    tpl_set_int(d, "ID", id);
+    tpl_set_int(d, "TIER", tier);
+    tpl_set(d, "STATUS", status);
+    tpl_set(d, "ACTION_TYPE", action_type);
+    tpl_set(d, "TARGET", target);
+    tpl_set(d, "REQUESTED_BY", requested_by);
+    if (mission_id)
+        tpl_set(tpl_section(d, "MISSION"), "MISSION_ID", mission_id);
 }
 
-static void approval_row_fill(struct tpl_dict *row, json_t *a, int64_t now_ms)
+static void fill_basics(struct tpl_dict *d, json_t *a)
 {
-    const char *status = str(a, "status");
+    fill_basics_of(d, json_integer_value(json_object_get(a, "id")),
+                   (int)json_integer_value(json_object_get(a, "tier")), str(a, "status"),
+                   str(a, "action_type"), str(a, "target"), str(a, "requested_by"),
+                   str(a, "mission_id"));
+}
 
-    fill_basics(row, a);
-    if (str(a, "verification_state"))
-        tpl_set(tpl_section(row, "VERIFICATION"), "STATE", str(a, "verification_state"));
-    if (strcmp(status, "pending") == 0) {
+void approval_row_add(const struct approval_summary *s, void *arg)
+{
+    const struct approval_rows *rows = arg;
+    struct tpl_dict *row = tpl_section(rows->list, "ROW");
+
+    fill_basics_of(row, s->id, s->tier, s->status, s->action_type, s->target, s->requested_by,
+                   s->mission_id);
+    if (s->verification_state)
+        tpl_set(tpl_section(row, "VERIFICATION"), "STATE", s->verification_state);
+    if (strcmp(s->status, "pending") == 0) {
         struct tpl_dict *w = tpl_section(row, "WAITING");
-        int64_t left = ms_of(a, "expires_at") - now_ms;
-        page_time(w, "FILED", str(a, "created_at"), now_ms);
-        tpl_set(w, "EXPIRES", left > 0 ? "expires" : "expired");
-        page_time(w, "EXPIRES_AT", str(a, "expires_at"), now_ms);
-        if (left < SOON_MS)
+        int64_t expires = 0;
+        time_parse_rfc3339(s->expires_at, &expires);
+        page_time(w, "FILED", s->created_at, rows->now_ms);
+        tpl_set(w, "EXPIRES", expires > rows->now_ms ? "expires" : "expired");
+        page_time(w, "EXPIRES_AT", s->expires_at, rows->now_ms);
+        if (expires - rows->now_ms < SOON_MS)
             tpl_show(w, "SOON");
     } else {
         struct tpl_dict *d = tpl_section(row, "DECIDED");
-        tpl_set(d, "STATUS", status);
-        page_time(d, "AT", str(a, "decided_at"), now_ms);
-        if (str(a, "decided_by"))
-            tpl_set(tpl_section(d, "BY"), "WHO", str(a, "decided_by"));
+        tpl_set(d, "STATUS", s->status);
+        page_time(d, "AT", s->decided_at, rows->now_ms);
+        if (s->decided_by)
+            tpl_set(tpl_section(d, "BY"), "WHO", s->decided_by);
     }
 }
 
-void approval_list_fill(struct tpl_dict *list_tpl, json_t *list, int64_t now_ms)
+/* The end of one section of the list page: said empty, or a link to its next page. */
+static void finish_section(struct tpl_dict *section, int shown, const char *next,
+                           const struct approval_filter *f)
 {
-    json_t *a;
-    size_t i;
-
-    json_array_foreach(list, i, a) approval_row_fill(tpl_section(list_tpl, "ROW"), a, now_ms);
-}
-
-/* One section of the list page: its rows, and a link to its next page. */
-static void fill_section(struct tpl_dict *section, json_t *list, const char *next,
-                         const struct approval_filter *f, int64_t now_ms)
-{
-    approval_list_fill(tpl_include(section, "LIST", "approval_list.tpl"), list, now_ms);
-    if (json_array_size(list) == 0)
+    if (shown == 0)
         tpl_show(section, "EMPTY");
     if (next[0]) {
         struct tpl_dict *more = tpl_section(section, "MORE");
@@ -139,9 +143,9 @@ void page_approvals(struct request_ctx *ctx)
     struct tpl_dict *layout, *content, *section;
     char next[APPROVAL_CURSOR_LEN];
     int64_t now = time_now_ms(), head, count;
-    int show_pending, show_decided;
+    struct approval_rows rows = {NULL, now};
+    int show_pending, show_decided, shown;
     struct gh_error err;
-    json_t *list;
     struct db *db;
 
     approval_filter_read(ctx, &f, &e);
@@ -166,26 +170,27 @@ void page_approvals(struct request_ctx *ctx)
     fill_filters(content, &f);
     tpl_set_int(content, "LAST_SEQ", head);
     if (show_pending) {
-        list = approvals_pending(db, &f, pending_cursor, PAGE_SIZE, next, &err);
-        if (list == NULL || approvals_pending_count(db, &f, &count, &err) != 0)
-            goto fail;
         section = tpl_section(content, "PENDING");
+        rows.list = tpl_include(section, "LIST", "approval_list.tpl");
+        shown = approvals_pending(db, &f, pending_cursor, PAGE_SIZE, next, approval_row_add, &rows,
+                                  &err);
+        if (shown < 0 || approvals_pending_count(db, &f, &count, &err) != 0)
+            goto fail;
         tpl_set_int(section, "COUNT", count);
-        fill_section(section, list, next, &f, now);
-        json_decref(list);
+        finish_section(section, shown, next, &f);
     }
     if (show_decided) {
-        list = approvals_decided(db, &f, decided_cursor, PAGE_SIZE, next, &err);
-        if (list == NULL)
-            goto fail;
         section = tpl_section(content, "DECIDED");
-        fill_section(section, list, next, &f, now);
-        json_decref(list);
+        rows.list = tpl_include(section, "LIST", "approval_list.tpl");
+        shown = approvals_decided(db, &f, decided_cursor, PAGE_SIZE, next, approval_row_add, &rows,
+                                  &err);
+        if (shown < 0)
+            goto fail;
+        finish_section(section, shown, next, &f);
     }
     page_send(ctx, 200, layout);
     return;
 fail:
-    json_decref(list);
     tpl_dict_free(layout);
     if (err.kind == GH_INVALID)
         reply_error(ctx, 400, "validation_failed", "That page link is not one this site gave out.",

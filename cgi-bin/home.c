@@ -270,12 +270,30 @@ static int chart_deliveries(struct db *db, struct tpl_dict *d, int64_t run, int6
     return 0;
 }
 
+/* Where the oldest waiting request goes (an approval_visit's argument). */
+struct oldest {
+    struct tpl_dict *waiting;
+    int64_t now_ms;
+};
+
+static void oldest_fill(const struct approval_summary *s, void *arg)
+{
+    const struct oldest *o = arg;
+    struct tpl_dict *d = tpl_section(o->waiting, "OLDEST");
+
+    tpl_set_int(d, "ID", s->id);
+    tpl_set(d, "ACTION_TYPE", s->action_type);
+    tpl_set(d, "TARGET", s->target);
+    page_time(d, "AT", s->created_at, o->now_ms);
+}
+
 static int panel_pending(struct db *db, struct tpl_dict *content, int64_t now, struct gh_error *err)
 {
     struct approval_filter any = {0};
     char next[APPROVAL_CURSOR_LEN];
-    json_t *oldest, *soonest;
-    struct tpl_dict *d, *o;
+    struct approval_rows soonest = {NULL, now};
+    struct oldest oldest = {NULL, now};
+    struct tpl_dict *d;
     int64_t count;
 
     if (approvals_pending_count(db, &any, &count, err) != 0)
@@ -284,25 +302,13 @@ static int panel_pending(struct db *db, struct tpl_dict *content, int64_t now, s
         tpl_show(content, "NONE_WAITING");
         return 0;
     }
-    if ((oldest = approvals_pending(db, &any, NULL, 1, next, err)) == NULL)
-        return -1;
-    if ((soonest = approvals_expiring(db, now, SHOWN, err)) == NULL) {
-        json_decref(oldest);
-        return -1;
-    }
     d = tpl_section(content, "WAITING");
     tpl_set_int(d, "COUNT", count);
-    if (json_array_size(oldest)) {
-        json_t *a = json_array_get(oldest, 0);
-        o = tpl_section(d, "OLDEST");
-        tpl_set_int(o, "ID", json_integer_value(json_object_get(a, "id")));
-        tpl_set(o, "ACTION_TYPE", str(a, "action_type"));
-        tpl_set(o, "TARGET", str(a, "target"));
-        page_time(o, "AT", str(a, "created_at"), now);
-    }
-    approval_list_fill(tpl_include(d, "LIST", "approval_list.tpl"), soonest, now);
-    json_decref(oldest);
-    json_decref(soonest);
+    oldest.waiting = d;
+    soonest.list = tpl_include(d, "LIST", "approval_list.tpl");
+    if (approvals_pending(db, &any, NULL, 1, next, oldest_fill, &oldest, err) < 0 ||
+        approvals_expiring(db, now, SHOWN, approval_row_add, &soonest, err) < 0)
+        return -1;
     return 0;
 }
 

@@ -206,16 +206,21 @@ static json_t *approval_json(struct db *db, sqlite3_stmt *st)
  * params, votes and execution, which lists never show (and which would
  * cost a query and a parse per row).
  */
-static json_t *approval_summary_json(sqlite3_stmt *st)
+/* The summary of the row st is on (APPROVAL_COLUMNS); a NULL column reads as NULL. */
+static void summary_of(sqlite3_stmt *st, struct approval_summary *s)
 {
-    return json_pack("{s:I, s:s, s:s, s:i, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id",
-                     (json_int_t)sqlite3_column_int64(st, 0), "action_type",
-                     sqlite3_column_text(st, 1), "target", sqlite3_column_text(st, 2), "tier",
-                     sqlite3_column_int(st, 3), "mission_id", text_or_null(st, 5), "status",
-                     sqlite3_column_text(st, 7), "requested_by", sqlite3_column_text(st, 8),
-                     "created_at", sqlite3_column_text(st, 9), "expires_at",
-                     sqlite3_column_text(st, 10), "decided_at", text_or_null(st, 13), "decided_by",
-                     text_or_null(st, 14), "verification_state", text_or_null(st, 21));
+    s->id = sqlite3_column_int64(st, 0);
+    s->action_type = (const char *)sqlite3_column_text(st, 1);
+    s->target = (const char *)sqlite3_column_text(st, 2);
+    s->tier = sqlite3_column_int(st, 3);
+    s->mission_id = (const char *)sqlite3_column_text(st, 5);
+    s->status = (const char *)sqlite3_column_text(st, 7);
+    s->requested_by = (const char *)sqlite3_column_text(st, 8);
+    s->created_at = (const char *)sqlite3_column_text(st, 9);
+    s->expires_at = (const char *)sqlite3_column_text(st, 10);
+    s->decided_at = (const char *)sqlite3_column_text(st, 13);
+    s->decided_by = (const char *)sqlite3_column_text(st, 14);
+    s->verification_state = (const char *)sqlite3_column_text(st, 21);
 }
 
 json_t *approval_get(struct db *db, int64_t id, struct gh_error *err)
@@ -865,8 +870,8 @@ int idempotency_prune(struct db *db, int64_t before_ms, int *count, struct gh_er
 /* ---- lists ---- */
 
 /* Read a page from st (bound, on APPROVAL_COLUMNS): at most limit items; more = another row. */
-static json_t *read_page(struct db *db, sqlite3_stmt *st, int full, int limit, int *more,
-                         int64_t *last_id, int64_t *last_ms, struct gh_error *err)
+static json_t *read_page(struct db *db, sqlite3_stmt *st, int limit, int *more, int64_t *last_id,
+                         struct gh_error *err)
 {
     json_t *list = json_array();
     int rc;
@@ -877,9 +882,8 @@ static json_t *read_page(struct db *db, sqlite3_stmt *st, int full, int limit, i
             *more = 1;
             break;
         }
-        json_array_append_new(list, full ? approval_json(db, st) : approval_summary_json(st));
+        json_array_append_new(list, approval_json(db, st));
         *last_id = sqlite3_column_int64(st, 0);
-        *last_ms = sqlite3_column_int64(st, 16);
     }
     db_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -887,6 +891,32 @@ static json_t *read_page(struct db *db, sqlite3_stmt *st, int full, int limit, i
         return NULL;
     }
     return list;
+}
+
+/*
+ * Visit up to limit rows of st (bound, on APPROVAL_COLUMNS) as summaries;
+ * more = another row follows. Returns how many were visited, -1 on error.
+ */
+static int visit_page(struct db *db, sqlite3_stmt *st, int limit, approval_visit *visit, void *arg,
+                      int *more, int64_t *last_id, int64_t *last_ms, struct gh_error *err)
+{
+    struct approval_summary s;
+    int rc, n = 0;
+
+    *more = 0;
+    while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
+        if (n == limit) {
+            *more = 1;
+            break;
+        }
+        summary_of(st, &s);
+        visit(&s, arg);
+        n++;
+        *last_id = s.id;
+        *last_ms = sqlite3_column_int64(st, 16);
+    }
+    db_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
 }
 
 /* "<id>" or "<ms>.<id>" cursors. */
@@ -932,7 +962,7 @@ json_t *approvals_list(struct db *db, const struct approval_filter *f, const cha
                       : f->status     ? by_status
                       : f->mission_id ? by_mission
                                       : all;
-    int64_t before = INT64_MAX, last_id = 0, last_ms = 0;
+    int64_t before = INT64_MAX, last_id = 0;
     sqlite3_stmt *st;
     json_t *list;
     int more;
@@ -951,14 +981,15 @@ json_t *approvals_list(struct db *db, const struct approval_filter *f, const cha
         gh_fail(err, GH_INTERNAL, "database error");
         return NULL;
     }
-    list = read_page(db, st, 1, limit, &more, &last_id, &last_ms, err);
+    list = read_page(db, st, limit, &more, &last_id, err);
     if (list && more)
         snprintf(next, APPROVAL_CURSOR_LEN, "%lld", (long long)last_id);
     return list;
 }
 
-json_t *approvals_pending(struct db *db, const struct approval_filter *f, const char *cursor,
-                          int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err)
+int approvals_pending(struct db *db, const struct approval_filter *f, const char *cursor, int limit,
+                      char next[APPROVAL_CURSOR_LEN], approval_visit *visit, void *arg,
+                      struct gh_error *err)
 {
     static const char sql[] =
         "SELECT " APPROVAL_COLUMNS " FROM approvals INDEXED BY approvals_by_status"
@@ -966,48 +997,42 @@ json_t *approvals_pending(struct db *db, const struct approval_filter *f, const 
         " AND (:tier = 0 OR tier = :tier) AND id > :after ORDER BY id LIMIT :limit";
     int64_t after = 0, last_id = 0, last_ms = 0;
     sqlite3_stmt *st;
-    json_t *list;
-    int more;
+    int more, n;
 
     next[0] = '\0';
-    if (cursor && parse_cursor(cursor, 0, NULL, &after) != 0) {
-        bad_cursor(err);
-        return NULL;
-    }
-    st = db_prepare(db, sql);
-    if (st == NULL ||
-        db_bind(st, BINDS(BIND_TEXT(":mission", f->mission_id), BIND_INT(":tier", f->tier),
-                          BIND_INT(":after", after), BIND_INT(":limit", limit + 1))) != 0) {
-        db_reset(st);
-        gh_fail(err, GH_INTERNAL, "database error");
-        return NULL;
-    }
-    list = read_page(db, st, 0, limit, &more, &last_id, &last_ms, err);
-    if (list && more)
+    if (cursor && parse_cursor(cursor, 0, NULL, &after) != 0)
+        return bad_cursor(err);
+    st = db_query(db, sql,
+                  BINDS(BIND_TEXT(":mission", f->mission_id), BIND_INT(":tier", f->tier),
+                        BIND_INT(":after", after), BIND_INT(":limit", limit + 1)),
+                  err);
+    if (st == NULL)
+        return -1;
+    n = visit_page(db, st, limit, visit, arg, &more, &last_id, &last_ms, err);
+    if (n >= 0 && more)
         snprintf(next, APPROVAL_CURSOR_LEN, "%lld", (long long)last_id);
-    return list;
+    return n;
 }
 
-json_t *approvals_expiring(struct db *db, int64_t now_ms, int limit, struct gh_error *err)
+int approvals_expiring(struct db *db, int64_t now_ms, int limit, approval_visit *visit, void *arg,
+                       struct gh_error *err)
 {
     static const char sql[] = "SELECT " APPROVAL_COLUMNS " FROM approvals INDEXED BY"
                               " approvals_expiring WHERE status = 'pending' AND expires_ms > :now"
                               " ORDER BY expires_ms LIMIT :limit";
+    sqlite3_stmt *st =
+        db_query(db, sql, BINDS(BIND_INT(":now", now_ms), BIND_INT(":limit", limit)), err);
     int64_t last_id, last_ms;
-    sqlite3_stmt *st = db_prepare(db, sql);
     int more;
 
-    if (st == NULL ||
-        db_bind(st, BINDS(BIND_INT(":now", now_ms), BIND_INT(":limit", limit))) != 0) {
-        db_reset(st);
-        gh_fail(err, GH_INTERNAL, "database error");
-        return NULL;
-    }
-    return read_page(db, st, 0, limit, &more, &last_id, &last_ms, err);
+    if (st == NULL)
+        return -1;
+    return visit_page(db, st, limit, visit, arg, &more, &last_id, &last_ms, err);
 }
 
-json_t *approvals_decided(struct db *db, const struct approval_filter *f, const char *cursor,
-                          int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err)
+int approvals_decided(struct db *db, const struct approval_filter *f, const char *cursor, int limit,
+                      char next[APPROVAL_CURSOR_LEN], approval_visit *visit, void *arg,
+                      struct gh_error *err)
 {
     static const char sql[] =
         "SELECT " APPROVAL_COLUMNS " FROM approvals INDEXED BY approvals_decided"
@@ -1018,28 +1043,23 @@ json_t *approvals_decided(struct db *db, const struct approval_filter *f, const 
         " ORDER BY decided_ms DESC, id DESC LIMIT :limit";
     int64_t ms = INT64_MAX, before = INT64_MAX, last_id = 0, last_ms = 0;
     sqlite3_stmt *st;
-    json_t *list;
-    int more;
+    int more, n;
 
     next[0] = '\0';
-    if (cursor && parse_cursor(cursor, 1, &ms, &before) != 0) {
-        bad_cursor(err);
-        return NULL;
-    }
-    st = db_prepare(db, sql);
-    if (st == NULL ||
-        db_bind(st, BINDS(BIND_TEXT(":status", f->status), BIND_TEXT(":mission", f->mission_id),
-                          BIND_INT(":tier", f->tier), BIND_TEXT(":verification", f->verification),
-                          BIND_INT(":ms", ms), BIND_INT(":before", before),
-                          BIND_INT(":limit", limit + 1))) != 0) {
-        db_reset(st);
-        gh_fail(err, GH_INTERNAL, "database error");
-        return NULL;
-    }
-    list = read_page(db, st, 0, limit, &more, &last_id, &last_ms, err);
-    if (list && more)
+    if (cursor && parse_cursor(cursor, 1, &ms, &before) != 0)
+        return bad_cursor(err);
+    st = db_query(db, sql,
+                  BINDS(BIND_TEXT(":status", f->status), BIND_TEXT(":mission", f->mission_id),
+                        BIND_INT(":tier", f->tier), BIND_TEXT(":verification", f->verification),
+                        BIND_INT(":ms", ms), BIND_INT(":before", before),
+                        BIND_INT(":limit", limit + 1)),
+                  err);
+    if (st == NULL)
+        return -1;
+    n = visit_page(db, st, limit, visit, arg, &more, &last_id, &last_ms, err);
+    if (n >= 0 && more)
         snprintf(next, APPROVAL_CURSOR_LEN, "%lld.%lld", (long long)last_ms, (long long)last_id);
-    return list;
+    return n;
 }
 
 int approvals_pending_count(struct db *db, const struct approval_filter *f, int64_t *count,

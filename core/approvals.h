@@ -132,21 +132,40 @@ struct approval_filter {
 json_t *approvals_list(struct db *db, const struct approval_filter *f, const char *cursor,
                        int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err);
 /*
- * The list pages' parts, as summaries: approval objects without params,
- * votes and execution. Pending requests, oldest first (f->status is
- * ignored):
+ * A request as the list pages show it. The strings are the row's: valid
+ * only while the visit runs. mission_id, decided_at, decided_by and
+ * verification_state are NULL when the request has none.
  */
-json_t *approvals_pending(struct db *db, const struct approval_filter *f, const char *cursor,
-                          int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err);
+struct approval_summary {
+    int64_t id;
+    int tier;
+    const char *action_type, *target, *status, *requested_by, *created_at, *expires_at;
+    const char *mission_id, *decided_at, *decided_by, *verification_state;
+};
+
+/* Called with each request of a list page, in order, as it is read. */
+typedef void approval_visit(const struct approval_summary *s, void *arg);
+
+/*
+ * The list pages' parts, row by row: no object is built for a page to read
+ * back (the page fills its template from the row). Each returns how many
+ * it visited, -1 on error; a cursor this site did not give out is
+ * GH_INVALID. Pending requests, oldest first (f->status is ignored):
+ */
+int approvals_pending(struct db *db, const struct approval_filter *f, const char *cursor, int limit,
+                      char next[APPROVAL_CURSOR_LEN], approval_visit *visit, void *arg,
+                      struct gh_error *err);
 /*
  * The limit pending requests whose deadline comes first after now_ms,
  * soonest first (one past its deadline can no longer be voted on, whether
  * or not the worker has marked it expired yet).
  */
-json_t *approvals_expiring(struct db *db, int64_t now_ms, int limit, struct gh_error *err);
+int approvals_expiring(struct db *db, int64_t now_ms, int limit, approval_visit *visit, void *arg,
+                       struct gh_error *err);
 /* and decided requests, most recently decided first. */
-json_t *approvals_decided(struct db *db, const struct approval_filter *f, const char *cursor,
-                          int limit, char next[APPROVAL_CURSOR_LEN], struct gh_error *err);
+int approvals_decided(struct db *db, const struct approval_filter *f, const char *cursor, int limit,
+                      char next[APPROVAL_CURSOR_LEN], approval_visit *visit, void *arg,
+                      struct gh_error *err);
 /* How many pending requests f lets through (f->status is ignored). */
 int approvals_pending_count(struct db *db, const struct approval_filter *f, int64_t *count,
                             struct gh_error *err);
