@@ -11,6 +11,7 @@
 #include "../../core/ledger.h"
 #include "../../core/timeutil.h"
 #include "check.h"
+#include "fixtures.h"
 
 #define NOW 1795000000000LL /* 2026-11-18, an arbitrary fixed time */
 
@@ -151,17 +152,6 @@ static void cancel_and_execution_rules(void)
 
 /* ---- over a database ---- */
 
-static int open_db(struct db *db, const char *name)
-{
-    struct db_options opt = {1, 5000, 1000};
-    struct gh_error err;
-    char path[400];
-    int applied;
-
-    snprintf(path, sizeof(path), "%s/%s", check_tmpdir, name);
-    return db_open(db, path, &opt, &err) == 0 && db_migrate(db, &applied, &err) == 0 ? 0 : -1;
-}
-
 static struct actor actor(const char *name, unsigned roles, int64_t now)
 {
     return (struct actor){
@@ -184,17 +174,6 @@ static int64_t file_request(struct db *db, int tier, int64_t now)
     return id;
 }
 
-static int64_t count(struct db *db, const char *sql)
-{
-    sqlite3_stmt *st = db_prepare(db, sql);
-    int64_t n = -1;
-
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    db_reset(st);
-    return n;
-}
-
 static void transitions_record_events_and_ledger(void)
 {
     struct actor bob = actor("bob", ROLE_APPROVER, NOW + 1000);
@@ -205,7 +184,7 @@ static void transitions_record_events_and_ledger(void)
     json_t *a = NULL;
     int64_t id;
 
-    CHECK_INT(open_db(&db, "a.db"), 0);
+    CHECK_INT(fixture_db(&db, "a.db"), 0);
     id = file_request(&db, 3, NOW);
     CHECK(id > 0);
     CHECK_INT(approval_vote(&db, &bob, id, 1, "fine", &a, &err), 0);
@@ -221,11 +200,11 @@ static void transitions_record_events_and_ledger(void)
     CHECK_INT(err.kind, GH_ALREADY_DECIDED);
     CHECK(a == NULL);
 
-    CHECK_INT(count(&db, "SELECT count(*) FROM ledger WHERE subject = 'approval:1'"), 3);
-    CHECK_INT(count(&db, "SELECT count(*) FROM events WHERE mission_id = 'm-1' AND type IN"
-                         " ('approval.requested', 'approval.voted', 'approval.granted')"),
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM ledger WHERE subject = 'approval:1'"), 3);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM events WHERE mission_id = 'm-1' AND type IN"
+                                 " ('approval.requested', 'approval.voted', 'approval.granted')"),
               3);
-    CHECK_INT(count(&db, "SELECT count(*) FROM approval_votes"), 2);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM approval_votes"), 2);
     CHECK_INT(ledger_verify(&db, &c, NULL, &err), 0);
     CHECK(c.ok);
     db_close(&db);
@@ -235,13 +214,13 @@ static void tier_one_is_granted_by_the_system(void)
 {
     struct db db;
 
-    CHECK_INT(open_db(&db, "t1.db"), 0);
+    CHECK_INT(fixture_db(&db, "t1.db"), 0);
     CHECK(file_request(&db, 1, NOW) > 0);
-    CHECK_INT(count(&db, "SELECT count(*) FROM approvals WHERE status = 'approved'"
-                         " AND decided_by = 'system'"),
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM approvals WHERE status = 'approved'"
+                                 " AND decided_by = 'system'"),
               1);
-    CHECK_INT(count(&db, "SELECT count(*) FROM ledger WHERE kind = 'approval.granted'"
-                         " AND actor = 'system'"),
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM ledger WHERE kind = 'approval.granted'"
+                                 " AND actor = 'system'"),
               1);
     db_close(&db);
 }
@@ -284,7 +263,7 @@ static void the_last_vote_race_has_one_winner(void)
     struct db db;
     int64_t id;
 
-    CHECK_INT(open_db(&db, "race.db"), 0);
+    CHECK_INT(fixture_db(&db, "race.db"), 0);
     snprintf(path, sizeof(path), "%s/race.db", check_tmpdir);
     for (int round = 0; round < 10; round++) {
         int wins = 0, told = 0;
@@ -301,8 +280,9 @@ static void the_last_vote_race_has_one_winner(void)
         CHECK_INT(wins, 1);
         CHECK_INT(told, 5);
     }
-    CHECK_INT(count(&db, "SELECT count(*) FROM ledger WHERE kind = 'approval.granted'"), 10);
-    CHECK_INT(count(&db, "SELECT count(*) FROM approval_votes"), 10);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM ledger WHERE kind = 'approval.granted'"),
+              10);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM approval_votes"), 10);
     db_close(&db);
 }
 
@@ -318,7 +298,7 @@ static void expiry_cancel_and_execution(void)
     int64_t expiring, cancelled, granted;
     int n;
 
-    CHECK_INT(open_db(&db, "exp.db"), 0);
+    CHECK_INT(fixture_db(&db, "exp.db"), 0);
     expiring = file_request(&db, 2, NOW);
     cancelled = file_request(&db, 2, NOW);
     granted = file_request(&db, 1, NOW);
@@ -350,8 +330,8 @@ static void expiry_cancel_and_execution(void)
     json_decref(a);
     CHECK_INT(approval_report_execution(&db, &alice, granted, &x, &a, &err), -1);
     CHECK_INT(err.kind, GH_CONFLICT);
-    CHECK_INT(count(&db, "SELECT count(*) FROM ledger WHERE kind IN ('approval.expired',"
-                         " 'approval.cancelled', 'approval.executed')"),
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM ledger WHERE kind IN ('approval.expired',"
+                                 " 'approval.cancelled', 'approval.executed')"),
               3);
     db_close(&db);
 }
@@ -377,7 +357,7 @@ static void idempotency_keys_replay_or_conflict(void)
     CHECK(!valid_idempotency_key(""));
     CHECK(!valid_idempotency_key("has space"));
 
-    CHECK_INT(open_db(&db, "idem.db"), 0);
+    CHECK_INT(fixture_db(&db, "idem.db"), 0);
     CHECK_INT(approval_create(&db, &alice, &in, &idem, &a, &replayed, &err), 0);
     CHECK_INT(replayed, 0);
     CHECK_INT(approval_create(&db, &alice, &in, &idem, &b, &replayed, &err), 0);
@@ -391,7 +371,7 @@ static void idempotency_keys_replay_or_conflict(void)
     other.body_hash[0] ^= 1;
     CHECK_INT(approval_create(&db, &alice, &in, &other, &b, &replayed, &err), -1);
     CHECK_INT(err.kind, GH_CONFLICT);
-    CHECK_INT(count(&db, "SELECT count(*) FROM approvals"), 2);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM approvals"), 2);
     CHECK_INT(idempotency_prune(&db, NOW + 1, &replayed, &err), 0);
     CHECK_INT(replayed, 2);
     json_decref(a);

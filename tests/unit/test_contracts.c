@@ -10,20 +10,9 @@
 #include "../../core/contracts.h"
 #include "../../core/samples.h"
 #include "check.h"
+#include "fixtures.h"
 
 #define T0 1795000000000LL
-
-static const char *fields(struct field_errors *e, char *out, size_t size)
-{
-    size_t i, used = 0;
-    json_t *d;
-
-    out[0] = '\0';
-    json_array_foreach(e->details, i, d) used +=
-        (size_t)snprintf(out + used, size - used, "%s%s", i ? "," : "",
-                         json_string_value(json_object_get(d, "field")));
-    return out;
-}
 
 static void the_verification_rule(void)
 {
@@ -133,7 +122,7 @@ static void contracts_read_with_paths(void)
                    " \"extra\": 1}",
                    0, NULL);
     CHECK_INT(contract_parse(j, "contract", &c, &e), -1);
-    CHECK_STR(fields(&e, names, sizeof(names)),
+    CHECK_STR(fixture_fields(&e, names, sizeof(names)),
               "contract.extra,contract.verify_within_seconds,contract.criteria[0].critical");
     field_errors_free(&e);
     contract_free(&c);
@@ -141,12 +130,12 @@ static void contracts_read_with_paths(void)
 
     j = json_loads("{\"criteria\": []}", 0, NULL);
     CHECK_INT(contract_parse(j, "contract", &c, &e), -1);
-    CHECK_STR(fields(&e, names, sizeof(names)), "contract.criteria");
+    CHECK_STR(fixture_fields(&e, names, sizeof(names)), "contract.criteria");
     field_errors_free(&e);
     json_decref(j);
     j = json_loads("{}", 0, NULL);
     CHECK_INT(contract_parse(j, "contract", &c, &e), -1);
-    CHECK_STR(fields(&e, names, sizeof(names)), "contract.criteria");
+    CHECK_STR(fixture_fields(&e, names, sizeof(names)), "contract.criteria");
     field_errors_free(&e);
     json_decref(j);
 }

@@ -10,6 +10,7 @@
 
 #include "../../core/criteria.h"
 #include "check.h"
+#include "fixtures.h"
 
 #define T0 1795000000000LL /* an arbitrary fixed time */
 
@@ -240,19 +241,6 @@ static json_t *parse(const char *text)
     return j;
 }
 
-/* The fields e names, comma-joined, for comparing. */
-static const char *fields(struct field_errors *e, char *out, size_t size)
-{
-    size_t i, used = 0;
-    json_t *d;
-
-    out[0] = '\0';
-    json_array_foreach(e->details, i, d) used +=
-        (size_t)snprintf(out + used, size - used, "%s%s", i ? "," : "",
-                         json_string_value(json_object_get(d, "field")));
-    return out;
-}
-
 static void criteria_read_with_paths(void)
 {
     struct field_errors e = FIELD_ERRORS_INIT;
@@ -271,7 +259,7 @@ static void criteria_read_with_paths(void)
     j = parse("{\"name\": \"Bad Name\", \"metric\": \"x\", \"op\": \"=>\", \"threshold\": \"0.1\","
               " \"aggregate\": \"median\", \"critical\": true, \"extra\": 1}");
     CHECK_INT(criterion_parse(j, "phases[1].criteria[2]", 0, &c, &e), -1);
-    CHECK_STR(fields(&e, names, sizeof(names)),
+    CHECK_STR(fixture_fields(&e, names, sizeof(names)),
               "phases[1].criteria[2].critical,phases[1].criteria[2].extra,"
               "phases[1].criteria[2].name,phases[1].criteria[2].op,"
               "phases[1].criteria[2].threshold,phases[1].criteria[2].aggregate");
@@ -285,10 +273,10 @@ static void criteria_read_with_paths(void)
     CHECK_INT(criteria_parse_list(j, "criteria", 50, 0, &list, &n, &e), -1);
     CHECK(list == NULL);
     CHECK_INT(n, 0);
-    CHECK_STR(fields(&e, names, sizeof(names)), "criteria[1].name,criteria[2]");
+    CHECK_STR(fixture_fields(&e, names, sizeof(names)), "criteria[1].name,criteria[2]");
     field_errors_free(&e);
     CHECK_INT(criteria_parse_list(j, "criteria", 2, 0, &list, &n, &e), -1);
-    CHECK_STR(fields(&e, names, sizeof(names)), "criteria");
+    CHECK_STR(fixture_fields(&e, names, sizeof(names)), "criteria");
     field_errors_free(&e);
     json_decref(j);
 }
@@ -309,7 +297,7 @@ static void triggers_read_with_paths(void)
     j = parse("{\"name\": \"x\", \"metric\": \"y\", \"op\": \">\", \"threshold\": 1,"
               " \"for_seconds\": -1, \"action\": \"panic\"}");
     CHECK_INT(trigger_parse(j, "rollback_triggers[3]", &t, &e), -1);
-    CHECK_STR(fields(&e, names, sizeof(names)),
+    CHECK_STR(fixture_fields(&e, names, sizeof(names)),
               "rollback_triggers[3].for_seconds,rollback_triggers[3].action");
     field_errors_free(&e);
     json_decref(j);

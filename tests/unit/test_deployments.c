@@ -16,6 +16,7 @@
 #include "../../core/plans.h"
 #include "../../core/timeutil.h"
 #include "check.h"
+#include "fixtures.h"
 
 #define T0   1795000000000LL /* the deployments' start, an arbitrary fixed time */
 #define HOUR 3600000LL
@@ -28,18 +29,6 @@ static json_t *load_file(const char *path)
     if (doc == NULL)
         check_fail(__FILE__, __LINE__, "%s: %s", path, jerr.text);
     return doc;
-}
-
-static const char *fields(struct field_errors *e, char *out, size_t size)
-{
-    size_t i, used = 0;
-    json_t *d;
-
-    out[0] = '\0';
-    json_array_foreach(e->details, i, d) used +=
-        (size_t)snprintf(out + used, size - used, "%s%s", i ? "," : "",
-                         json_string_value(json_object_get(d, "field")));
-    return out;
 }
 
 static void the_sample_plan_validates(void)
@@ -95,7 +84,7 @@ static void plan_errors_name_their_path(void)
         0, NULL);
 
     CHECK_INT(plan_parse(doc, "t4", &p, &e), -1);
-    CHECK_STR(fields(&e, names, sizeof(names)),
+    CHECK_STR(fixture_fields(&e, names, sizeof(names)),
               "extra,name,phases[1].flag_steps[1],phases[1].criteria[0].op,"
               "phases[1].criteria[0].aggregate,phases[1].id,phases[1].at_hours,"
               "phases[2].id,phases[2].at_hours,phases[2].title,"
@@ -106,7 +95,7 @@ static void plan_errors_name_their_path(void)
 
     doc = json_loads("{\"phases\": []}", 0, NULL);
     CHECK_INT(plan_parse(doc, NULL, &p, &e), -1);
-    CHECK_STR(fields(&e, names, sizeof(names)), "name,phases");
+    CHECK_STR(fixture_fields(&e, names, sizeof(names)), "name,phases");
     field_errors_free(&e);
     plan_free(&p);
     json_decref(doc);
@@ -234,17 +223,6 @@ static void recommendations_follow_the_rules(void)
 
 /* ---- over a database ---- */
 
-static int open_db(struct db *db)
-{
-    struct db_options opt = {1, 5000, 1000};
-    struct gh_error err;
-    char path[400];
-    int applied;
-
-    snprintf(path, sizeof(path), "%s/d.db", check_tmpdir);
-    return db_open(db, path, &opt, &err) == 0 && db_migrate(db, &applied, &err) == 0 ? 0 : -1;
-}
-
 static struct actor at(const char *name, int64_t now)
 {
     return (struct actor){.username = name, .public_url = "https://gh.example", .now_ms = now};
@@ -296,23 +274,12 @@ static json_t *evaluate(struct db *db, const char *id, const char *phase, int64_
     return d;
 }
 
-static int64_t count(struct db *db, const char *sql)
-{
-    sqlite3_stmt *st = db_prepare(db, sql);
-    int64_t n = -1;
-
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    db_reset(st);
-    return n;
-}
-
 static void gates_judge_the_reference_numbers(void)
 {
     struct db db;
     json_t *d;
 
-    CHECK_INT(open_db(&db), 0);
+    CHECK_INT(fixture_db(&db, "d.db"), 0);
     CHECK_INT(setup(&db, "dep-1"), 0);
     CHECK_INT(post(&db, "dep-1", "cpu_overhead", T0 + 8 * HOUR + 60000, 0.023), 0);
     CHECK_INT(post(&db, "dep-1", "error_rate", T0 + 8 * HOUR + 60000, 0.0004), 0);
@@ -336,9 +303,10 @@ static void gates_judge_the_reference_numbers(void)
     d = evaluate(&db, "dep-1", "t0h", T0 + 10 * HOUR);
     CHECK(json_is_true(json_object_get(d, "proceed"))); /* no criteria at all */
     json_decref(d);
-    CHECK_INT(count(&db, "SELECT count(*) FROM gate_decisions"), 3);
-    CHECK_INT(count(&db, "SELECT count(*) FROM events WHERE type = 'gate.evaluated'"), 3);
-    CHECK_INT(count(&db, "SELECT count(*) FROM ledger WHERE kind = 'deployment.metrics'"), 4);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM gate_decisions"), 3);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM events WHERE type = 'gate.evaluated'"), 3);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM ledger WHERE kind = 'deployment.metrics'"),
+              4);
     db_close(&db);
 }
 
@@ -350,9 +318,9 @@ static void gates_refuse_what_has_not_begun(void)
     json_t *d = NULL;
     int64_t before;
 
-    CHECK_INT(open_db(&db), 0);
+    CHECK_INT(fixture_db(&db, "d.db"), 0);
     CHECK_INT(setup(&db, "dep-2"), 0);
-    before = count(&db, "SELECT count(*) FROM ledger");
+    before = fixture_count(&db, "SELECT count(*) FROM ledger");
     CHECK_INT(gate_evaluate(&db, &bot, "dep-2", "t16h", 0, &d, &err), -1);
     CHECK_INT(err.kind, GH_CONFLICT);
     CHECK_INT(gate_evaluate(&db, &bot, "dep-2", "t99h", 0, &d, &err), -1);
@@ -362,8 +330,8 @@ static void gates_refuse_what_has_not_begun(void)
     bot.now_ms = T0 - 1;
     CHECK_INT(gate_evaluate(&db, &bot, "dep-2", NULL, 0, &d, &err), -1);
     CHECK_INT(err.kind, GH_CONFLICT);
-    CHECK_INT(count(&db, "SELECT count(*) FROM ledger"), before);
-    CHECK_INT(count(&db, "SELECT count(*) FROM gate_decisions"), 0);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM ledger"), before);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM gate_decisions"), 0);
     db_close(&db);
 }
 
@@ -378,7 +346,7 @@ static void aggregates_agree_with_a_scan(void)
     struct db db;
     size_t n = 0;
 
-    CHECK_INT(open_db(&db), 0);
+    CHECK_INT(fixture_db(&db, "d.db"), 0);
     CHECK_INT(setup(&db, "dep-3"), 0);
     /* 400 samples over phase t16h (16h..24h), out of order, some after the evaluation time. */
     for (int i = 0; i < 400; i++) {
@@ -450,7 +418,7 @@ static void p95_stays_exact_as_runs_merge(void)
     struct db db;
     size_t n = 0;
 
-    CHECK_INT(open_db(&db), 0);
+    CHECK_INT(fixture_db(&db, "d.db"), 0);
     CHECK_INT(setup(&db, "dep-runs"), 0);
     for (int b = 0; b < BATCHES; b++) {
         int size = 1 + (b * 37) % 64;
@@ -463,11 +431,11 @@ static void p95_stays_exact_as_runs_merge(void)
         if (b % 7 == 0 || b == BATCHES - 1)
             check_p95(&db, "dep-runs", values, n, T0 + 30 * HOUR);
     }
-    CHECK_INT(count(&db, "SELECT total(count) FROM deployment_value_runs"), n);
-    CHECK(count(&db, "SELECT count(DISTINCT tier) FROM deployment_value_runs") > 1);
+    CHECK_INT(fixture_count(&db, "SELECT total(count) FROM deployment_value_runs"), n);
+    CHECK(fixture_count(&db, "SELECT count(DISTINCT tier) FROM deployment_value_runs") > 1);
     /* At most RUNS_PER_TIER - 1 runs wait in each tier. */
-    CHECK_INT(count(&db, "SELECT count(*) FROM (SELECT tier FROM deployment_value_runs"
-                         " GROUP BY tier HAVING count(*) >= 8)"),
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM (SELECT tier FROM deployment_value_runs"
+                                 " GROUP BY tier HAVING count(*) >= 8)"),
               0);
     db_close(&db);
 }
@@ -490,7 +458,7 @@ static void each_deployment_loads_its_own_snapshot(void)
     int created, changed;
     int64_t rev;
 
-    CHECK_INT(open_db(&db), 0);
+    CHECK_INT(fixture_db(&db, "d.db"), 0);
     CHECK_INT(setup(&db, "dep-old"), 0);
     /* The t8h error_rate bound tightened in revision 2, which only dep-new starts on. */
     json_object_set_new(json_array_get(json_object_get(t8h, "criteria"), 1), "threshold",
@@ -525,7 +493,7 @@ static void migration_12_makes_runs_of_stored_samples(void)
     struct db db;
     char sql[200];
 
-    CHECK_INT(open_db(&db), 0);
+    CHECK_INT(fixture_db(&db, "d.db"), 0);
     CHECK_INT(setup(&db, "dep-old"), 0);
     /* The samples as an older build stored them: rows and the value index, no runs. */
     CHECK_INT(db_exec(&db,
@@ -549,7 +517,7 @@ static void migration_12_makes_runs_of_stored_samples(void)
     CHECK_INT(db_begin_write(&db, &err), 0);
     CHECK_INT(deploy_runs_fill(&db, &err), 0);
     CHECK_INT(db_commit(&db, &err), 0);
-    CHECK_INT(count(&db, "SELECT total(count) FROM deployment_value_runs"), 3000);
+    CHECK_INT(fixture_count(&db, "SELECT total(count) FROM deployment_value_runs"), 3000);
     check_p95(&db, "dep-old", values, 3000, T0 + 30 * HOUR);
     db_close(&db);
 }
@@ -565,7 +533,7 @@ static void triggers_fire_once_sustained(void)
     int evaluated, fired;
     int64_t breach = T0 + 30 * HOUR;
 
-    CHECK_INT(open_db(&db), 0);
+    CHECK_INT(fixture_db(&db, "d.db"), 0);
     CHECK_INT(setup(&db, "dep-4"), 0);
     CHECK_INT(post(&db, "dep-4", "error_rate", breach - 10000, 0.0004), 0);
     for (int i = 0; i <= 40; i++)
@@ -595,8 +563,9 @@ static void triggers_fire_once_sustained(void)
     worker.now_ms = breach + 400000;
     CHECK_INT(deployments_watch(&db, &worker, &evaluated, &fired, &err), 0);
     CHECK_INT(fired, 0);
-    CHECK_INT(count(&db, "SELECT count(*) FROM events WHERE type = 'rollback.triggered'"), 1);
-    CHECK_INT(count(&db, "SELECT count(*) FROM gate_decisions WHERE scheduled = 1"), 3);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM events WHERE type = 'rollback.triggered'"),
+              1);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM gate_decisions WHERE scheduled = 1"), 3);
 
     /* The report recommends the rollback and says why. */
     dep = deployment_report(&db, "dep-4", worker.now_ms, REPORT_GATES_MAX, &err);
@@ -620,17 +589,17 @@ static void signoffs_and_status_reports(void)
     json_t *out = NULL;
     int64_t before;
 
-    CHECK_INT(open_db(&db), 0);
+    CHECK_INT(fixture_db(&db, "d.db"), 0);
     CHECK_INT(setup(&db, "dep-5"), 0);
     CHECK_INT(
         deployment_report_status(&db, &exec, "dep-5", "held", "waiting for the drill", &out, &err),
         0);
     CHECK_STR(json_string_value(json_object_get(out, "status")), "held");
     json_decref(out);
-    before = count(&db, "SELECT count(*) FROM ledger");
+    before = fixture_count(&db, "SELECT count(*) FROM ledger");
     CHECK_INT(deployment_report_status(&db, &exec, "dep-5", "held", "", &out, &err), -1);
     CHECK_INT(err.kind, GH_CONFLICT);
-    CHECK_INT(count(&db, "SELECT count(*) FROM ledger"), before);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM ledger"), before);
     /* No gate decided yet: HOLD, and APPROVED needs no override (only ROLLBACK does). */
     CHECK_INT(deployment_signoff(&db, &erin, "dep-5", "APPROVED", "", &out, &err), 0);
     CHECK_STR(json_string_value(json_object_get(out, "decision")), "APPROVED");
@@ -653,16 +622,16 @@ static void approving_a_rollback_needs_a_comment(void)
     json_t *out = NULL, *d;
     int64_t before;
 
-    CHECK_INT(open_db(&db), 0);
+    CHECK_INT(fixture_db(&db, "d.db"), 0);
     CHECK_INT(setup(&db, "dep-6"), 0);
     CHECK_INT(post(&db, "dep-6", "error_rate", T0 + 16 * HOUR + 1000, 0.5), 0);
     d = evaluate(&db, "dep-6", "t16h", T0 + 20 * HOUR);
     json_decref(d);
-    before = count(&db, "SELECT count(*) FROM deployment_signoffs");
+    before = fixture_count(&db, "SELECT count(*) FROM deployment_signoffs");
     CHECK_INT(deployment_signoff(&db, &erin, "dep-6", "APPROVED", "", &out, &err), -1);
     CHECK_INT(err.kind, GH_CONFLICT);
     CHECK_CONTAINS(err.message, "ROLLBACK");
-    CHECK_INT(count(&db, "SELECT count(*) FROM deployment_signoffs"), before);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM deployment_signoffs"), before);
     CHECK_INT(
         deployment_signoff(&db, &erin, "dep-6", "APPROVED", "accepted risk: test", &out, &err), 0);
     CHECK(json_is_true(json_object_get(out, "override")));
@@ -679,7 +648,7 @@ static void creating_twice_is_idempotent_or_a_conflict(void)
     json_t *out = NULL;
     int created;
 
-    CHECK_INT(open_db(&db), 0);
+    CHECK_INT(fixture_db(&db, "d.db"), 0);
     CHECK_INT(setup(&db, "dep-7"), 0);
     CHECK_INT(deployment_create(&db, &ada, &in, &out, &created, &err), 0);
     CHECK_INT(created, 0);
@@ -691,7 +660,7 @@ static void creating_twice_is_idempotent_or_a_conflict(void)
     in.plan = "no-such-plan";
     CHECK_INT(deployment_create(&db, &ada, &in, &out, &created, &err), -1);
     CHECK_INT(err.kind, GH_INVALID);
-    CHECK_INT(count(&db, "SELECT count(*) FROM deployments"), 1);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM deployments"), 1);
     db_close(&db);
 }
 

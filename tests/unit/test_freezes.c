@@ -18,6 +18,7 @@
 #include "../../core/ledger.h"
 #include "../../core/timeutil.h"
 #include "check.h"
+#include "fixtures.h"
 
 #define NOW   1795000000000LL /* 2026-11-18, an arbitrary fixed time */
 #define HOUR  3600000LL
@@ -457,28 +458,6 @@ static void strange_names_are_refused_or_escaped(void)
 
 /* ---- over a database ---- */
 
-static int open_db(struct db *db, const char *name)
-{
-    struct db_options opt = {1, 5000, 1000};
-    struct gh_error err;
-    char path[400];
-    int applied;
-
-    snprintf(path, sizeof(path), "%s/%s", check_tmpdir, name);
-    return db_open(db, path, &opt, &err) == 0 && db_migrate(db, &applied, &err) == 0 ? 0 : -1;
-}
-
-static int64_t count(struct db *db, const char *sql)
-{
-    sqlite3_stmt *st = db_prepare(db, sql);
-    int64_t n = -1;
-
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    db_reset(st);
-    return n;
-}
-
 static const char *state_of(json_t *f)
 {
     return json_string_value(json_object_get(f, "state"));
@@ -548,7 +527,7 @@ static void creation_is_idempotent_and_never_changes(void)
 
     CHECK_INT(manifest_sort(a, 2, &dup), 0);
     CHECK_STR(a[0].path, "a.txt");
-    CHECK_INT(open_db(&db, "create.db"), 0);
+    CHECK_INT(fixture_db(&db, "create.db"), 0);
     CHECK_INT(freeze_create(&db, &ada, &in, &f, &created, &err), 0);
     CHECK_INT(created, 1);
     CHECK_STR(state_of(f), "unverified");
@@ -567,9 +546,9 @@ static void creation_is_idempotent_and_never_changes(void)
     CHECK_INT(freeze_create(&db, &ada, &in, &f, &created, &err), -1);
     CHECK_INT(err.kind, GH_CONFLICT);
     CHECK(f == NULL);
-    CHECK_INT(count(&db, "SELECT count(*) FROM freezes"), 1);
-    CHECK_INT(count(&db, "SELECT count(*) FROM freeze_artifacts"), 2);
-    CHECK_INT(count(&db, "SELECT count(*) FROM ledger WHERE kind = 'freeze.created'"), 1);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM freezes"), 1);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM freeze_artifacts"), 2);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM ledger WHERE kind = 'freeze.created'"), 1);
     /* Duplicates are found by the sort. */
     a[1] = art("a.txt", 3, 3);
     CHECK_INT(manifest_sort(a, 2, &dup), -1);
@@ -589,7 +568,7 @@ static void violations_are_recorded_once_and_restored(void)
     put("root/schemas/event.json", "{}");
     put("root/CHANGELOG.md", "# 0.02\n");
     root_config(&cfg, "");
-    CHECK_INT(open_db(&db, "verify.db"), 0);
+    CHECK_INT(fixture_db(&db, "verify.db"), 0);
     CHECK_INT(create_over_root(&db, "v0.02-final", 1, NULL), 0);
 
     c = verify(&db, &cfg, "v0.02-final", NOW + 1000);
@@ -607,7 +586,7 @@ static void violations_are_recorded_once_and_restored(void)
     c = verify(&db, &cfg, "v0.02-final", NOW + 3000);
     CHECK_INT(json_integer_value(json_object_get(c, "new_violations")), 0);
     json_decref(c);
-    CHECK_INT(count(&db, "SELECT count(*) FROM events WHERE type = 'freeze.violated'"), 1);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM events WHERE type = 'freeze.violated'"), 1);
     f = freeze_get(&db, "v0.02-final", NOW + 3000, &err);
     CHECK_STR(state_of(f), "violated");
     CHECK_INT(json_array_size(json_object_get(f, "violations")), 1);
@@ -624,7 +603,8 @@ static void violations_are_recorded_once_and_restored(void)
     CHECK_INT(json_integer_value(json_object_get(c, "unexpected")), 1);
     CHECK_INT(json_integer_value(json_object_get(c, "new_violations")), 2);
     json_decref(c);
-    CHECK_INT(count(&db, "SELECT count(*) FROM freeze_violations WHERE resolution = 'superseded'"),
+    CHECK_INT(fixture_count(
+                  &db, "SELECT count(*) FROM freeze_violations WHERE resolution = 'superseded'"),
               1);
 
     /* Put back as frozen: both close, freeze.restored each, and the freeze is intact. */
@@ -634,11 +614,12 @@ static void violations_are_recorded_once_and_restored(void)
     CHECK_STR(state_of(c), "intact");
     CHECK_INT(json_integer_value(json_object_get(c, "restored")), 2);
     json_decref(c);
-    CHECK_INT(count(&db, "SELECT count(*) FROM events WHERE type = 'freeze.restored'"), 2);
-    CHECK_INT(count(&db, "SELECT count(*) FROM events WHERE type = 'freeze.violated'"), 3);
-    CHECK_INT(count(&db, "SELECT count(*) FROM freeze_violations WHERE resolved_ms IS NULL"), 0);
-    CHECK_INT(count(&db, "SELECT count(*) FROM freeze_checks"), 5);
-    CHECK_INT(count(&db, "SELECT count(*) FROM ledger WHERE kind = 'freeze.checked'"), 5);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM events WHERE type = 'freeze.restored'"), 2);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM events WHERE type = 'freeze.violated'"), 3);
+    CHECK_INT(
+        fixture_count(&db, "SELECT count(*) FROM freeze_violations WHERE resolved_ms IS NULL"), 0);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM freeze_checks"), 5);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM ledger WHERE kind = 'freeze.checked'"), 5);
     CHECK_INT(ledger_verify(&db, &lc, NULL, &err), 0);
     CHECK(lc.ok);
     db_close(&db);
@@ -656,13 +637,13 @@ static void a_missing_root_records_nothing(void)
 
     put("root/a.txt", "a");
     root_config(&cfg, "");
-    CHECK_INT(open_db(&db, "gone.db"), 0);
+    CHECK_INT(fixture_db(&db, "gone.db"), 0);
     CHECK_INT(create_over_root(&db, "v1", 0, NULL), 0);
     snprintf(path, sizeof(path), "rm -rf '%s/root'", check_tmpdir);
     CHECK_INT(system(path), 0);
     CHECK_INT(freeze_verify(&db, &cfg, &worker, "worker", "v1", NULL, NULL, &c, &err), -1);
     CHECK_CONTAINS(err.message, "cannot open the freeze root");
-    CHECK_INT(count(&db, "SELECT count(*) FROM freeze_checks"), 0);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM freeze_checks"), 0);
     c = freeze_get(&db, "v1", NOW, &err);
     CHECK_STR(state_of(c), "unverified");
     json_decref(c);
@@ -683,7 +664,7 @@ static void acknowledging_and_lifting(void)
 
     put("root/a.txt", "a");
     root_config(&cfg, "");
-    CHECK_INT(open_db(&db, "ack.db"), 0);
+    CHECK_INT(fixture_db(&db, "ack.db"), 0);
     CHECK_INT(create_over_root(&db, "v1", 0, &w), 0);
     CHECK_INT(freeze_window_in_effect(&db, NOW, &in_effect, &err), 0);
     CHECK_INT(in_effect, 1);
@@ -691,7 +672,7 @@ static void acknowledging_and_lifting(void)
     CHECK_INT(in_effect, 0);
     put("root/a.txt", "b");
     json_decref(verify(&db, &cfg, "v1", NOW + 5));
-    vid = count(&db, "SELECT id FROM freeze_violations");
+    vid = fixture_count(&db, "SELECT id FROM freeze_violations");
     CHECK_INT(freeze_ack(&db, &ada, "v1", vid, "known: hotfix 4711", &v, &err), 0);
     CHECK_STR(json_string_value(json_object_get(json_object_get(v, "acknowledged"), "by")), "ada");
     json_decref(v);
@@ -713,8 +694,8 @@ static void acknowledging_and_lifting(void)
     CHECK_INT(in_effect, 0);
     CHECK_INT(freeze_lift(&db, &ada, "v1", &f, &err), -1);
     CHECK_INT(err.kind, GH_CONFLICT);
-    CHECK_INT(count(&db, "SELECT count(*) FROM ledger WHERE kind IN ('freeze.lifted',"
-                         " 'freeze.violation_acknowledged')"),
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM ledger WHERE kind IN ('freeze.lifted',"
+                                 " 'freeze.violation_acknowledged')"),
               2);
     db_close(&db);
     config_free(&cfg);
@@ -738,7 +719,7 @@ static void reports_compare_complete_listings(void)
     sha256_hex(a[0].sha256, hex1);
     memset(hex9, '9', 64);
     hex9[64] = '\0';
-    CHECK_INT(open_db(&db, "report.db"), 0);
+    CHECK_INT(fixture_db(&db, "report.db"), 0);
     CHECK_INT(freeze_create(&db, &ada, &in, &f, &created, &err), 0);
     json_decref(f);
     /* a as frozen, b absent, c new. */
@@ -825,7 +806,7 @@ static void break_glass_follows_the_windows(void)
     int created, changed, granted;
 
     in.window = w;
-    CHECK_INT(open_db(&db, "bg.db"), 0);
+    CHECK_INT(fixture_db(&db, "bg.db"), 0);
     /* Without a window: tier 1 is granted on arrival, tier 3 needs two approvers only. */
     t1 = file(&db, 1, NOW - 10, &req);
     CHECK_STR(json_string_value(json_object_get(req, "status")), "approved");
@@ -853,15 +834,16 @@ static void break_glass_follows_the_windows(void)
     /* A request filed before the window needs break-glass from its first vote in it. */
     CHECK_STR(vote_as(&db, "bob", ROLE_APPROVER, before, NOW + 50, &kind), "pending");
     CHECK_STR(vote_as(&db, "carol", ROLE_APPROVER, before, NOW + 60, &kind), "pending");
-    CHECK_INT(
-        count(&db, "SELECT count(*) FROM ledger WHERE kind = 'approval.break_glass_required'"), 1);
+    CHECK_INT(fixture_count(
+                  &db, "SELECT count(*) FROM ledger WHERE kind = 'approval.break_glass_required'"),
+              1);
 
     /* The window ends: the worker releases what waited only for break-glass, and grants it. */
     system.now_ms = NOW + HOUR;
     CHECK_INT(approvals_sync_break_glass(&db, &system, 100, &changed, &granted, &err), 0);
     CHECK_INT(changed, 2); /* t1 (bob approved it) and before (bob and carol did) */
     CHECK_INT(granted, 2);
-    CHECK_INT(count(&db, "SELECT count(*) FROM approvals WHERE status = 'pending'"), 0);
+    CHECK_INT(fixture_count(&db, "SELECT count(*) FROM approvals WHERE status = 'pending'"), 0);
     CHECK_INT(approvals_sync_break_glass(&db, &system, 100, &changed, &granted, &err), 0);
     CHECK_INT(changed, 0);
 
@@ -885,7 +867,7 @@ static void lifting_releases_at_the_next_vote(void)
     int64_t t3;
     int created;
 
-    CHECK_INT(open_db(&db, "lift.db"), 0);
+    CHECK_INT(fixture_db(&db, "lift.db"), 0);
     CHECK_INT(freeze_create(&db, &ada, &in, &f, &created, &err), 0);
     json_decref(f);
     t3 = file(&db, 3, NOW + 10, NULL);
@@ -895,8 +877,9 @@ static void lifting_releases_at_the_next_vote(void)
     json_decref(f);
     /* The second approver's vote now grants it: no executive needed any more. */
     CHECK_STR(vote_as(&db, "carol", ROLE_APPROVER, t3, NOW + 40, &kind), "approved");
-    CHECK_INT(
-        count(&db, "SELECT count(*) FROM ledger WHERE kind = 'approval.break_glass_released'"), 1);
+    CHECK_INT(fixture_count(
+                  &db, "SELECT count(*) FROM ledger WHERE kind = 'approval.break_glass_released'"),
+              1);
     db_close(&db);
 }
 
@@ -912,7 +895,7 @@ static void the_banner_and_the_summary(void)
     json_t *f = NULL, *s;
     int created;
 
-    CHECK_INT(open_db(&db, "banner.db"), 0);
+    CHECK_INT(fixture_db(&db, "banner.db"), 0);
     CHECK_INT(freeze_banner_get(&db, NOW, &b), 0);
     CHECK_INT(b.count, 0);
     CHECK_INT(freeze_create(&db, &ada, &in, &f, &created, &err), 0);

@@ -10,18 +10,7 @@
 #include "../../core/rollups.h"
 #include "../../core/stats.h"
 #include "check.h"
-
-static int open_db(struct db *db, const char *name)
-{
-    struct db_options opt = {1, 5000, 1000};
-    struct gh_error err;
-    char path[400];
-    int applied;
-
-    snprintf(path, sizeof(path), "%s/%s", check_tmpdir, name);
-    remove(path);
-    return db_open(db, path, &opt, &err) == 0 && db_migrate(db, &applied, &err) == 0 ? 0 : -1;
-}
+#include "fixtures.h"
 
 static int exec(struct db *db, const char *sql)
 {
@@ -121,7 +110,7 @@ static void hours_days_and_percentiles(void)
     struct rollup_progress p;
     long long before;
 
-    if (open_db(&db, "rollups.db") != 0) {
+    if (fixture_db(&db, "rollups.db") != 0) {
         CHECK(0);
         return;
     }
@@ -200,7 +189,7 @@ static void deliveries_and_series(void)
     struct db db;
     size_t n;
 
-    if (open_db(&db, "rollups-deliveries.db") != 0) {
+    if (fixture_db(&db, "rollups-deliveries.db") != 0) {
         CHECK(0);
         return;
     }
@@ -263,7 +252,7 @@ static void pages_of_rows(void)
     json_t *page, *all = json_array();
     int pages = 0;
 
-    if (open_db(&db, "rollups-pages.db") != 0) {
+    if (fixture_db(&db, "rollups-pages.db") != 0) {
         CHECK(0);
         return;
     }
