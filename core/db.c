@@ -367,13 +367,11 @@ int db_exec(struct db *db, const char *sql, struct gh_error *err)
 int db_run(struct db *db, const char *sql, int *changes, struct gh_error *err,
            const struct db_bind *binds)
 {
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st = db_query(db, sql, binds, err);
     int rc;
 
-    if (st == NULL || db_bind(st, binds) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if (st == NULL)
+        return -1;
     rc = db_step(db, st, err);
     db_reset(st);
     if (rc != SQLITE_DONE)
@@ -386,14 +384,12 @@ int db_run(struct db *db, const char *sql, int *changes, struct gh_error *err,
 int db_int64(struct db *db, const char *sql, int64_t def, int64_t *value, struct gh_error *err,
              const struct db_bind *binds)
 {
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st = db_query(db, sql, binds, err);
     int rc;
 
     *value = def;
-    if (st == NULL || db_bind(st, binds) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if (st == NULL)
+        return -1;
     rc = db_step(db, st, err);
     if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
         *value = sqlite3_column_int64(st, 0);
@@ -439,7 +435,8 @@ int db_read_begin(struct db *db, int *began, struct gh_error *err)
     *began = 0;
     if (!sqlite3_get_autocommit(db->conn))
         return 0;
-    if (db_exec(db, "BEGIN", err) != 0)
+    /* Prepared once and kept, as any statement: a gate takes a snapshot per criterion. */
+    if (db_run(db, "BEGIN", NULL, err, NULL) != 0)
         return -1;
     *began = 1;
     return 0;
@@ -447,9 +444,11 @@ int db_read_begin(struct db *db, int *began, struct gh_error *err)
 
 void db_read_end(struct db *db, int began)
 {
+    struct gh_error err;
+
     /* A read-only transaction has nothing to lose: ROLLBACK ends it as well as COMMIT. */
     if (began)
-        db_exec(db, "ROLLBACK", NULL);
+        db_run(db, "ROLLBACK", NULL, &err, NULL);
 }
 
 int db_begin_write(struct db *db, struct gh_error *err)
