@@ -226,15 +226,12 @@ static void summary_of(sqlite3_stmt *st, struct approval_summary *s)
 json_t *approval_get(struct db *db, int64_t id, struct gh_error *err)
 {
     static const char sql[] = "SELECT " APPROVAL_COLUMNS " FROM approvals WHERE id = :id";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     json_t *a = NULL;
     int rc;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":id", id))) != 0) {
-        db_reset(st);
-        gh_fail(err, GH_INTERNAL, "database error");
+    if ((st = db_query(db, sql, BINDS(BIND_INT(":id", id)), err)) == NULL)
         return NULL;
-    }
     rc = db_step(db, st, err);
     if (rc == SQLITE_ROW && (a = approval_json(db, st)) == NULL) {
         /* Text that is not UTF-8 got into the row behind Gatehouse's back. */
@@ -257,14 +254,12 @@ int approval_facts_load(struct db *db, int64_t id, struct approval_facts *f, str
         " FROM approvals WHERE id = :id";
     static const char votes_sql[] = "SELECT voter, roles, verdict = 'approve' FROM approval_votes"
                                     " WHERE approval_id = :id ORDER BY at_ms, voter";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     int rc;
 
     memset(f, 0, sizeof(*f));
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":id", id))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, sql, BINDS(BIND_INT(":id", id)), err)) == NULL)
+        return -1;
     rc = db_step(db, st, err);
     if (rc == SQLITE_ROW) {
         f->tier = sqlite3_column_int(st, 0);
@@ -292,11 +287,8 @@ int approval_facts_load(struct db *db, int64_t id, struct approval_facts *f, str
     db_reset(st);
     if (rc != SQLITE_ROW)
         return -1;
-    st = db_prepare(db, votes_sql);
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":id", id))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, votes_sql, BINDS(BIND_INT(":id", id)), err)) == NULL)
+        return -1;
     while ((rc = db_step(db, st, err)) == SQLITE_ROW && f->nvotes < APPROVAL_MAX_VOTES) {
         struct ballot *b = &f->votes[f->nvotes++];
         snprintf(b->voter, sizeof(b->voter), "%s", sqlite3_column_text(st, 0));

@@ -132,14 +132,13 @@ static json_t *gate_history(struct db *db, const struct deployment_row *d, int l
     static const char sql[] = "SELECT decision_json, evaluated_by, scheduled FROM gate_decisions"
                               " WHERE deployment = :d ORDER BY id DESC LIMIT :n";
     static const char count_sql[] = "SELECT decisions FROM deployments WHERE num = :d";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     json_t *list = json_array();
     int rc;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", d->num), BIND_INT(":n", limit))) != 0) {
-        db_reset(st);
+    if ((st = db_query(db, sql, BINDS(BIND_INT(":d", d->num), BIND_INT(":n", limit)), err)) ==
+        NULL) {
         json_decref(list);
-        gh_fail(err, GH_INTERNAL, "database error");
         return NULL;
     }
     while ((rc = db_step(db, st, err)) == SQLITE_ROW) {

@@ -120,14 +120,12 @@ static int row_read(sqlite3_stmt *st, struct deployment_row *d, struct gh_error 
 int deployment_load(struct db *db, const char *id, struct deployment_row *d, struct gh_error *err)
 {
     static const char sql[] = "SELECT " DEPLOYMENT_COLUMNS " FROM deployments WHERE id = :id";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     int rc;
 
     memset(d, 0, sizeof(*d));
-    if (st == NULL || db_bind(st, BINDS(BIND_TEXT(":id", id))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, sql, BINDS(BIND_TEXT(":id", id)), err)) == NULL)
+        return -1;
     rc = db_step(db, st, err);
     if (rc == SQLITE_ROW)
         rc = row_read(st, d, err);
@@ -190,12 +188,11 @@ json_t *deployment_latest_decisions(struct db *db, const struct deployment_row *
     int rc = SQLITE_DONE;
 
     for (size_t i = 0; i < d->plan.nphases && (rc == SQLITE_DONE || rc == SQLITE_ROW); i++) {
-        sqlite3_stmt *st = db_prepare(db, sql);
-        if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", d->num),
-                                            BIND_TEXT(":p", d->plan.phases[i].id))) != 0) {
-            db_reset(st);
+        sqlite3_stmt *st;
+        if ((st = db_query(db, sql,
+                           BINDS(BIND_INT(":d", d->num), BIND_TEXT(":p", d->plan.phases[i].id)),
+                           err)) == NULL) {
             json_decref(by_phase);
-            gh_fail(err, GH_INTERNAL, "database error");
             return NULL;
         }
         rc = db_step(db, st, err);
@@ -218,14 +215,12 @@ json_t *deployment_triggers_fired(struct db *db, const struct deployment_row *d,
 {
     static const char sql[] = "SELECT trigger, action, fired_at, evidence_json"
                               " FROM deployment_triggers_fired WHERE deployment = :d ORDER BY id";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     json_t *list = json_array();
     int rc;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", d->num))) != 0) {
-        db_reset(st);
+    if ((st = db_query(db, sql, BINDS(BIND_INT(":d", d->num)), err)) == NULL) {
         json_decref(list);
-        gh_fail(err, GH_INTERNAL, "database error");
         return NULL;
     }
     while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
@@ -249,15 +244,12 @@ json_t *deployment_latest_signoff(struct db *db, const struct deployment_row *d,
     static const char sql[] =
         "SELECT decision, by, display_name, at, comment, override, recommendation"
         " FROM deployment_signoffs WHERE deployment = :d ORDER BY id DESC LIMIT 1";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     json_t *signoff = NULL;
     int rc;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", d->num))) != 0) {
-        db_reset(st);
-        gh_fail(err, GH_INTERNAL, "database error");
+    if ((st = db_query(db, sql, BINDS(BIND_INT(":d", d->num)), err)) == NULL)
         return NULL;
-    }
     rc = db_step(db, st, err);
     if (rc == SQLITE_ROW)
         signoff = json_pack(
@@ -392,13 +384,11 @@ json_t *deployments_list(struct db *db, const char *status, const char *cursor, 
             return NULL;
         }
     }
-    st = db_prepare(db, sql);
-    if (st == NULL || db_bind(st, BINDS(BIND_TEXT(":status", status), BIND_INT(":before", before),
-                                        BIND_INT(":limit", limit + 1))) != 0) {
-        db_reset(st);
-        gh_fail(err, GH_INTERNAL, "database error");
+    if ((st = db_query(db, sql,
+                       BINDS(BIND_TEXT(":status", status), BIND_INT(":before", before),
+                             BIND_INT(":limit", limit + 1)),
+                       err)) == NULL)
         return NULL;
-    }
     list = json_array();
     while ((rc = db_step(db, st, err)) == SQLITE_ROW && (int)json_array_size(list) < limit) {
         json_t *s = summary_json(db, st, now_ms, err);
@@ -648,13 +638,11 @@ static int scheduled_done(struct db *db, int64_t num, const char *phase, int *do
 {
     static const char sql[] = "SELECT 1 FROM gate_decisions WHERE deployment = :d AND phase = :p"
                               " AND scheduled = 1";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     int rc;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":d", num), BIND_TEXT(":p", phase))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, sql, BINDS(BIND_INT(":d", num), BIND_TEXT(":p", phase)), err)) == NULL)
+        return -1;
     rc = db_step(db, st, err);
     *done = rc == SQLITE_ROW;
     db_reset(st);

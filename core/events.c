@@ -240,15 +240,12 @@ json_t *mission_read(struct db *db, const char *id, int with_counts, struct gh_e
         "SELECT type, count(*) FROM events WHERE mission_id = :id GROUP BY type ORDER BY type";
     static const char total_sql[] = "SELECT event_count FROM missions WHERE id = :id";
     char shown[ECHO_LEN];
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     json_t *m = NULL, *counts;
     int rc, total = 0;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_TEXT(":id", id))) != 0) {
-        db_reset(st);
-        gh_fail(err, GH_INTERNAL, "database error");
+    if ((st = db_query(db, sql, BINDS(BIND_TEXT(":id", id)), err)) == NULL)
         return NULL;
-    }
     rc = db_step(db, st, err);
     if (rc == SQLITE_ROW)
         m = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id", sqlite3_column_text(st, 0),

@@ -374,15 +374,12 @@ static json_t *freeze_json(struct db *db, sqlite3_stmt *st, int64_t now_ms)
 json_t *freeze_get(struct db *db, const char *name, int64_t now_ms, struct gh_error *err)
 {
     static const char sql[] = "SELECT " FREEZE_COLUMNS " FROM freezes WHERE name = :name";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     json_t *f = NULL;
     int rc;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_TEXT(":name", name))) != 0) {
-        db_reset(st);
-        gh_fail(err, GH_INTERNAL, "database error");
+    if ((st = db_query(db, sql, BINDS(BIND_TEXT(":name", name)), err)) == NULL)
         return NULL;
-    }
     rc = db_step(db, st, err);
     if (rc == SQLITE_ROW)
         f = freeze_json(db, st, now_ms);
@@ -477,13 +474,11 @@ static json_t *page_of(struct db *db, const char *name, const char *sql, int des
     }
     if (freeze_id_of(db, name, &id, err) != 0)
         return NULL;
-    st = db_prepare(db, sql);
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":freeze", id), BIND_INT(":key", key),
-                                        BIND_INT(":limit", limit + 1))) != 0) {
-        db_reset(st);
-        gh_fail(err, GH_INTERNAL, "database error");
+    if ((st = db_query(
+             db, sql,
+             BINDS(BIND_INT(":freeze", id), BIND_INT(":key", key), BIND_INT(":limit", limit + 1)),
+             err)) == NULL)
         return NULL;
-    }
     list = json_array();
     while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
         if ((int)json_array_size(list) == limit) {
@@ -840,16 +835,14 @@ int freeze_manifest_load(struct db *db, const char *name, struct freeze_manifest
                               " FROM freezes WHERE name = :name";
     static const char art_sql[] = "SELECT path, sha256, size FROM freeze_artifacts"
                                   " WHERE freeze_id = :id ORDER BY seq";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     json_t *include = NULL;
     size_t cap = 0;
     int rc;
 
     memset(m, 0, sizeof(*m));
-    if (st == NULL || db_bind(st, BINDS(BIND_TEXT(":name", name))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, sql, BINDS(BIND_TEXT(":name", name)), err)) == NULL)
+        return -1;
     rc = db_step(db, st, err);
     if (rc == SQLITE_ROW) {
         m->id = sqlite3_column_int64(st, 0);
@@ -943,16 +936,14 @@ static int standing_load(struct db *db, int64_t id, struct standing **out, size_
 {
     static const char sql[] = "SELECT id, path, kind, actual_sha256 FROM freeze_violations"
                               " WHERE freeze_id = :id AND resolved_ms IS NULL";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     size_t cap = 16;
     int rc;
 
     *count = 0;
     *out = xcalloc(cap, sizeof(**out));
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":id", id))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, sql, BINDS(BIND_INT(":id", id)), err)) == NULL)
+        return -1;
     while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
         struct standing *s;
         enum violation_kind kind = VIOLATION_MODIFIED;
@@ -1235,14 +1226,12 @@ int freeze_report_record(struct db *db, const struct freeze_actor *who, const ch
 int freeze_window_in_effect(struct db *db, int64_t now_ms, int *in_effect, struct gh_error *err)
 {
     static const char sql[] = OPEN_WINDOWS_SQL " AND window_starts_ms <= :now LIMIT 1";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     int rc;
 
     *in_effect = 0;
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":now", now_ms))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, sql, BINDS(BIND_INT(":now", now_ms)), err)) == NULL)
+        return -1;
     rc = db_step(db, st, err);
     *in_effect = rc == SQLITE_ROW;
     db_reset(st);

@@ -39,13 +39,11 @@ int job_due(struct db *db, const char *job, int64_t now_ms, int period_s, int *d
 {
     static const char sql[] = "SELECT max(started_ms) FROM worker_runs"
                               " WHERE job = :job AND outcome = 'ok'";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     int rc;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_TEXT(":job", job))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, sql, BINDS(BIND_TEXT(":job", job)), err)) == NULL)
+        return -1;
     rc = db_step(db, st, err);
     if (rc == SQLITE_ROW) {
         /* A few seconds of slack so that a job with a one-minute period runs every minute. */

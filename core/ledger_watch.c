@@ -230,14 +230,12 @@ json_t *ledger_alarms_recent(struct db *db, int limit, struct gh_error *err)
 {
     static const char sql[] = "SELECT kind, seq, detected_at, detail_json FROM ledger_alarms"
                               " ORDER BY detected_at DESC, seq DESC LIMIT :limit";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     json_t *out = json_array();
     int rc;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":limit", limit))) != 0) {
-        db_reset(st);
+    if ((st = db_query(db, sql, BINDS(BIND_INT(":limit", limit)), err)) == NULL) {
         json_decref(out);
-        gh_fail(err, GH_INTERNAL, "database error");
         return NULL;
     }
     while ((rc = db_step(db, st, err)) == SQLITE_ROW) {

@@ -132,15 +132,12 @@ json_t *webhook_get(struct db *db, int64_t id, struct gh_error *err)
 {
     static const char sql[] = "SELECT " SUB_COLUMNS " FROM webhook_subscriptions"
                               " WHERE id = :id AND state != 'deleted'";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     json_t *out = NULL;
     int rc;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":id", id))) != 0) {
-        db_reset(st);
-        gh_fail(err, GH_INTERNAL, "database error");
+    if ((st = db_query(db, sql, BINDS(BIND_INT(":id", id)), err)) == NULL)
         return NULL;
-    }
     rc = db_step(db, st, err);
     if (rc == SQLITE_ROW)
         out = subscription_json(st);
@@ -219,11 +216,8 @@ int outbox_enqueue(struct db *db, const char *event_type, json_t *data, int64_t 
 
     if (!db->in_write)
         fatal("outbox_enqueue outside a write transaction");
-    st = db_prepare(db, subs_sql);
-    if (st == NULL || db_bind(st, BINDS(BIND_TEXT(":type", event_type))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, subs_sql, BINDS(BIND_TEXT(":type", event_type)), err)) == NULL)
+        return -1;
     while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
         subs = xreallocarray(subs, (size_t)nsubs + 1, sizeof(*subs));
         subs[nsubs++] = sqlite3_column_int64(st, 0);

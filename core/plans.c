@@ -344,15 +344,12 @@ json_t *plan_get(struct db *db, const char *name, struct gh_error *err)
 {
     static const char sql[] = "SELECT name, revision, document_json, created_at, updated_at"
                               " FROM plans WHERE name = :name";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     json_t *doc = NULL;
     int rc;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_TEXT(":name", name))) != 0) {
-        db_reset(st);
-        gh_fail(err, GH_INTERNAL, "database error");
+    if ((st = db_query(db, sql, BINDS(BIND_TEXT(":name", name)), err)) == NULL)
         return NULL;
-    }
     rc = db_step(db, st, err);
     if (rc == SQLITE_ROW && (doc = stored_plan_json(st)) == NULL)
         gh_fail(err, GH_INTERNAL, "stored plan '%s' does not parse", name);

@@ -234,12 +234,10 @@ static int window_start(struct db *db, int64_t from, int64_t to, int64_t cutoff_
 
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2, found = to + 1, at = 0;
-        sqlite3_stmt *st = db_prepare(db, sql);
+        sqlite3_stmt *st;
         int rc;
-        if (st == NULL || db_bind(st, BINDS(BIND_INT(":s", mid))) != 0) {
-            db_reset(st);
-            return gh_fail(err, GH_INTERNAL, "database error");
-        }
+        if ((st = db_query(db, sql, BINDS(BIND_INT(":s", mid)), err)) == NULL)
+            return -1;
         rc = db_step(db, st, err);
         if (rc == SQLITE_ROW) {
             found = sqlite3_column_int64(st, 0);
@@ -278,11 +276,9 @@ static int scan_new(struct db *db, struct watch_list *l, int64_t from, int64_t h
     }
     if (from >= head)
         return 0;
-    st = db_prepare(db, sql);
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":from", from), BIND_INT(":head", head))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, sql, BINDS(BIND_INT(":from", from), BIND_INT(":head", head)), err)) ==
+        NULL)
+        return -1;
     while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
         int64_t last = col_time(st, 1);
@@ -311,13 +307,11 @@ static int scan_new(struct db *db, struct watch_list *l, int64_t from, int64_t h
 static int first_lookup(struct db *db, struct watch *w, struct gh_error *err)
 {
     static const char sql[] = "SELECT max(received_at) FROM events WHERE source = :s";
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     int rc;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_TEXT(":s", w->source))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, sql, BINDS(BIND_TEXT(":s", w->source)), err)) == NULL)
+        return -1;
     rc = db_step(db, st, err);
     if (rc == SQLITE_ROW && col_time(st, 0) > 0) {
         w->last_seen_ms = col_time(st, 0);
@@ -373,11 +367,9 @@ static int learn_all(struct db *db, const struct config *cfg, struct watch_list 
         return -1;
     if (head - from + 1 > SILENCE_MAX_READ)
         from = head - SILENCE_MAX_READ + 1;
-    st = db_prepare(db, sql);
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":from", from), BIND_INT(":head", head))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, sql, BINDS(BIND_INT(":from", from), BIND_INT(":head", head)), err)) ==
+        NULL)
+        return -1;
     while ((rc = db_step(db, st, err)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
         int64_t ms = col_time(st, 1);

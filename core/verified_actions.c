@@ -18,16 +18,14 @@ static int load_contract(struct db *db, int64_t id, struct contract *c, json_t *
 {
     static const char sql[] = "SELECT contract_json, snapshot_json FROM approvals WHERE id = :id";
     struct field_errors e = FIELD_ERRORS_INIT;
-    sqlite3_stmt *st = db_prepare(db, sql);
+    sqlite3_stmt *st;
     json_t *doc = NULL;
     int rc;
 
     memset(c, 0, sizeof(*c));
     *snapshot = NULL;
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":id", id))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, sql, BINDS(BIND_INT(":id", id)), err)) == NULL)
+        return -1;
     rc = db_step(db, st, err);
     if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
         doc = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
@@ -114,14 +112,13 @@ static int observe(struct db *db, int64_t id, const struct criterion *c, struct 
         "SELECT value FROM approval_samples INDEXED BY approval_samples_by_value"
         " WHERE approval_id = :id AND metric = :m ORDER BY value DESC LIMIT 1 OFFSET :k";
     struct agg_state a = AGG_STATE_INIT;
-    sqlite3_stmt *st = db_prepare(db, agg_sql);
+    sqlite3_stmt *st;
     double p95 = 0;
     int rc;
 
-    if (st == NULL || db_bind(st, BINDS(BIND_INT(":id", id), BIND_TEXT(":m", c->metric))) != 0) {
-        db_reset(st);
-        return gh_fail(err, GH_INTERNAL, "database error");
-    }
+    if ((st = db_query(db, agg_sql, BINDS(BIND_INT(":id", id), BIND_TEXT(":m", c->metric)), err)) ==
+        NULL)
+        return -1;
     rc = db_step(db, st, err);
     if (rc == SQLITE_ROW)
         a = (struct agg_state){sqlite3_column_int64(st, 0),  sqlite3_column_double(st, 1),
